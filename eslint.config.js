@@ -29,7 +29,7 @@ const IO_MODULES = [
 const why = 'the deterministic core takes time, randomness and I/O as inputs (STYLE.md 1)';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.devnet/**', '.tmp/**', 'src/network/gen/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.devnet/**', '.tmp/**', 'src/codec/proto/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,7 @@
  * A `Transaction` keeps the params exactly as received, because those are what is hashed, signed,
  * stored and returned by `icx_getTransactionByHash`; the typed fields beside them are parsed views.
  */
+import { canonicalJson } from '../codec/canonical-json.js';
 import { sha3_256 } from '../codec/hash.js';
 import { bytesToHex, parseHexInt } from '../codec/hex.js';
 import { SerializeError, serializeTransaction, type IconValue } from '../codec/icon-serialize.js';
@@ -269,4 +270,26 @@ export function signTransaction(params: Omit<TxParams, 'signature'>, privateKey:
 
 export function txHashHex(tx: Pick<Transaction, 'hash'>): string {
   return `0x${bytesToHex(tx.hash)}`;
+}
+
+/** The bytes of a transaction inside a block: canonical JSON of its params. */
+export function encodeTransaction(tx: Pick<Transaction, 'params'>): Uint8Array {
+  return new Uint8Array(Buffer.from(canonicalJson(tx.params), 'utf8'));
+}
+
+/** Parses the bytes of `encodeTransaction`; malformed JSON or fields give a TxError. */
+export function decodeTransaction(bytes: Uint8Array, limits: TxLimits = DEFAULT_TX_LIMITS): Transaction {
+  if (bytes.length > limits.maxBytes) {
+    throw new TxError(
+      'TOO_LARGE',
+      `transaction is ${bytes.length} bytes, more than the limit of ${limits.maxBytes}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new TxError('NOT_AN_OBJECT', 'transaction bytes are not UTF-8 JSON');
+  }
+  return parseTransaction(json, limits);
 }

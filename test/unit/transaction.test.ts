@@ -8,6 +8,7 @@ import {
   verifyTransaction,
   TxError,
   txHashHex,
+  type TxParams,
 } from '../../src/ledger/transaction.js';
 import { addressFromPublicKey } from '../../src/crypto/address.js';
 import { publicKeyOf } from '../../src/crypto/secp256k1.js';
@@ -266,7 +267,8 @@ test('verification rejects a changed field, a foreign signer and a malleated sig
   assert.throws(() => verifyTransaction(parseTransaction({ ...t, nonce: '0x8' })), {
     code: 'SIGNER_MISMATCH',
   });
-  const other = signTransaction({ ...(t as never), signature: undefined }, new Uint8Array(32).fill(9));
+  const { signature: _s, ...unsigned } = t as unknown as TxParams;
+  const other = signTransaction(unsigned, new Uint8Array(32).fill(9));
   assert.throws(() => verifyTransaction(parseTransaction({ ...other, from: t.from })), {
     code: 'SIGNER_MISMATCH',
   });
