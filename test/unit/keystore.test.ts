@@ -10,11 +10,10 @@ import {
   encryptKeystore,
   KeystoreError,
   MAX_KEYSTORE_BYTES,
-  readKeystoreFile,
-  writeKeystoreFile,
   type IconKeystore,
   type KeystoreErrorCode,
 } from '../../src/crypto/keystore.js';
+import { readKeystoreFile, writeKeystoreFile } from '../../src/crypto/keystore-file.js';
 import { addressFromPublicKey } from '../../src/crypto/address.js';
 import { publicKeyOf } from '../../src/crypto/secp256k1.js';
 import { LoopchainError } from '../../src/errors.js';
