@@ -22,6 +22,13 @@ export function isAddress(v: unknown): v is Address {
 
 /** `hx` + last 20 bytes of SHA3-256(uncompressed public key without the 0x04 prefix). */
 export function addressFromPublicKey(publicKey: Uint8Array): `hx${string}` {
-  const pub = uncompressedPublicKey(publicKey);
+  return addressOfPoint(uncompressedPublicKey(publicKey));
+}
+
+/**
+ * The address of an uncompressed key known to be on the curve, such as one returned by signature
+ * recovery; skips the curve check that `addressFromPublicKey` makes on keys from outside.
+ */
+export function addressOfPoint(pub: Uint8Array): `hx${string}` {
   return `hx${bytesToHex(sha3_256(pub.subarray(1)).subarray(12))}`;
 }

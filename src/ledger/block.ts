@@ -15,7 +15,7 @@ import {
   type QuorumCertificate,
   type TimeoutCertificate,
 } from '../codec/proto/loopchain/v1/block.js';
-import { addressFromPublicKey } from '../crypto/address.js';
+import { addressOfPoint } from '../crypto/address.js';
 import { recoverPublicKey, signRecoverable, SignatureError } from '../crypto/secp256k1.js';
 import { LoopchainError } from '../errors.js';
 import { blockHasher, type InclusionProof } from './merkle.js';
@@ -138,7 +138,7 @@ export function verifyBlockSignature(block: Block): void {
   }
   let signer: string;
   try {
-    signer = addressFromPublicKey(recoverPublicKey(blockHash(header), block.signature));
+    signer = addressOfPoint(recoverPublicKey(blockHash(header), block.signature));
   } catch (e) {
     if (e instanceof SignatureError) throw new BlockError('INVALID_SIGNATURE', e.message, 'signature');
     throw e;

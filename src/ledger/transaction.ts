@@ -9,7 +9,7 @@ import { canonicalJson } from '../codec/canonical-json.js';
 import { sha3_256 } from '../codec/hash.js';
 import { bytesToHex, parseHexInt } from '../codec/hex.js';
 import { SerializeError, serializeTransaction, type IconValue } from '../codec/icon-serialize.js';
-import { isEoaAddress, isAddress, isScoreAddress, addressFromPublicKey } from '../crypto/address.js';
+import { isEoaAddress, isAddress, isScoreAddress, addressOfPoint } from '../crypto/address.js';
 import { recoverPublicKey, signRecoverable, SignatureError } from '../crypto/secp256k1.js';
 import { LoopchainError } from '../errors.js';
 
@@ -252,7 +252,7 @@ export function parseTransaction(input: unknown, limits: TxLimits = DEFAULT_TX_L
 export function verifyTransaction(tx: Transaction): void {
   let signer: string;
   try {
-    signer = addressFromPublicKey(recoverPublicKey(tx.hash, tx.signature));
+    signer = addressOfPoint(recoverPublicKey(tx.hash, tx.signature));
   } catch (e) {
     if (e instanceof SignatureError) throw new TxError('INVALID_SIGNATURE', e.message, 'signature');
     throw e;
