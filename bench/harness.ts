@@ -36,7 +36,15 @@ export async function measure(
   rates.sort((a, b) => a - b);
   const mid = Math.floor(rates.length / 2);
   const median = rates.length % 2 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;
-  return { name, unit, median, min: rates[0]!, max: rates[rates.length - 1]!, samples, ...(note ? { note } : {}) };
+  return {
+    name,
+    unit,
+    median,
+    min: rates[0]!,
+    max: rates[rates.length - 1]!,
+    samples,
+    ...(note ? { note } : {}),
+  };
 }
 
 export function time<T>(fn: () => T): { value: T; ms: number } {
@@ -68,7 +76,8 @@ function fmt(n: number): string {
 
 export function markdown(results: Result[], meta: Record<string, string | number>, date: string): string {
   const rows = results.map(
-    (r) => `| ${r.name} | ${fmt(r.median)} ${r.unit} | ${fmt(r.min)}–${fmt(r.max)} | ${r.samples} | ${r.note ?? ''} |`,
+    (r) =>
+      `| ${r.name} | ${fmt(r.median)} ${r.unit} | ${fmt(r.min)}–${fmt(r.max)} | ${r.samples} | ${r.note ?? ''} |`,
   );
   return [
     '# Benchmarks',

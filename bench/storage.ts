@@ -29,7 +29,11 @@ export async function benchStorage(): Promise<Result[]> {
     blockBytes: new Uint8Array(TXS_PER_BLOCK * 420),
     transactions: txs.map((bytes, i) => ({ hash: digest('tx', h, i), bytes, receiptBytes: receipt })),
     stateWrites: txs.map((_, i) => ({ key: digest('state', i % 5000), value: digest('value', h, i) })),
-    logNodes: Array.from({ length: 20 }, (_, i) => ({ level: 0, index: h * 20 + i, hash: digest('log', h, i) })),
+    logNodes: Array.from({ length: 20 }, (_, i) => ({
+      level: 0,
+      index: h * 20 + i,
+      hash: digest('log', h, i),
+    })),
   });
   try {
     const result = await measure(

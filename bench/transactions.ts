@@ -1,6 +1,11 @@
 /** Transaction hashing and verification: native libsecp256k1 beside the pure-JS fallback. */
 import { createRequire } from 'node:module';
-import { parseTransaction, signTransaction, transactionHash, verifyTransaction } from '../src/ledger/transaction.js';
+import {
+  parseTransaction,
+  signTransaction,
+  transactionHash,
+  verifyTransaction,
+} from '../src/ledger/transaction.js';
 import { publicKeyOf } from '../src/crypto/secp256k1.js';
 import { addressFromPublicKey } from '../src/crypto/address.js';
 import { measure, time, type Result } from './harness.js';
@@ -35,7 +40,9 @@ export async function benchTransactions(): Promise<Result[]> {
   const parsed = params.map((p) => parseTransaction(p));
   return [
     await measure('tx hash (ICON serialize + SHA3-256)', 'tx/s', 7, () => {
-      const { ms } = time(() => params.forEach((p) => transactionHash(p as unknown as Record<string, unknown>)));
+      const { ms } = time(() =>
+        params.forEach((p) => transactionHash(p as unknown as Record<string, unknown>)),
+      );
       return { ops: params.length, ms };
     }),
     await measure('tx parse + validate + hash', 'tx/s', 7, () => {
@@ -52,7 +59,11 @@ export async function benchTransactions(): Promise<Result[]> {
       3,
       () => {
         const some = parsed.slice(0, 100);
-        const { ms } = time(() => some.forEach((t) => elliptic.ecdsaRecover(t.signature.subarray(0, 64), t.signature[64]!, t.hash, false)));
+        const { ms } = time(() =>
+          some.forEach((t) =>
+            elliptic.ecdsaRecover(t.signature.subarray(0, 64), t.signature[64]!, t.hash, false),
+          ),
+        );
         return { ops: some.length, ms };
       },
       'why the native addon is required',
