@@ -65,15 +65,23 @@ export function tcHighQcRound(tc: TimeoutCert): number {
   return tc.timeouts.reduce((m, t) => Math.max(m, t.highQcRound), 0);
 }
 
-/** A cache of QC identities already verified, bounded so a flood of distinct QCs cannot grow it. */
+/**
+ * A cache of QCs already verified, keyed by their whole content (votes and signatures included): a QC with
+ * the same block but other signatures is verified on its own, so no forged certificate rides on a good one
+ * into a block or a commit proof. Bounded so a flood of distinct QCs cannot grow it.
+ */
 export class VerifiedQcs {
   private readonly keys = new Set<string>();
   constructor(private readonly capacity = 4096) {}
   has(qc: QuorumCert): boolean {
-    return this.keys.has(qcKey(qc));
+    return this.keys.has(contentKey(qc));
   }
   add(qc: QuorumCert): void {
     if (this.keys.size >= this.capacity) this.keys.clear();
-    this.keys.add(qcKey(qc));
+    this.keys.add(contentKey(qc));
   }
+}
+
+function contentKey(qc: QuorumCert): string {
+  return `${qcKey(qc)}/${qc.votes.map((v) => `${v.voter}:${bytesToHex(v.signature)}`).join(',')}`;
 }
