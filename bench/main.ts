@@ -7,9 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { machine, markdown, type Result } from './harness.js';
 import { benchTransactions } from './transactions.js';
 import { benchStorage } from './storage.js';
+import { benchConsensus } from './consensus.js';
 
 const results: Result[] = [];
-for (const suite of [benchTransactions, benchStorage]) {
+for (const suite of [benchTransactions, benchStorage, benchConsensus]) {
   for (const r of await suite()) {
     results.push(r);
     process.stderr.write(`${r.name}: ${Math.round(r.median)} ${r.unit}\n`);
