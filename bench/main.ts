@@ -8,9 +8,10 @@ import { machine, markdown, type Result } from './harness.js';
 import { benchTransactions } from './transactions.js';
 import { benchStorage } from './storage.js';
 import { benchConsensus } from './consensus.js';
+import { benchScore } from './score.js';
 
 const results: Result[] = [];
-for (const suite of [benchTransactions, benchStorage, benchConsensus]) {
+for (const suite of [benchTransactions, benchStorage, benchConsensus, benchScore]) {
   for (const r of await suite()) {
     results.push(r);
     process.stderr.write(`${r.name}: ${Math.round(r.median)} ${r.unit}\n`);

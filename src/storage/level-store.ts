@@ -4,7 +4,13 @@
  */
 import { Level } from 'level';
 import { StorageError, type StorageErrorCode } from './errors.js';
-import type { KvOperation, StorageController, WriteOptions } from './store.js';
+import {
+  prefixUpperBound,
+  type KvEntry,
+  type KvOperation,
+  type StorageController,
+  type WriteOptions,
+} from './store.js';
 
 /**
  * The part of an abstract-level database this controller uses. `Level` satisfies it, and so does
@@ -16,6 +22,7 @@ export interface LevelDatabase {
   close(): Promise<void>;
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
   batch(operations: KvOperation[], options: { sync?: boolean }): Promise<void>;
+  iterator(options: { gte: Uint8Array; lt?: Uint8Array }): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
 
 export class LevelStore implements StorageController {
@@ -56,6 +63,18 @@ export class LevelStore implements StorageController {
     return value === undefined ? undefined : new Uint8Array(value);
   }
 
+  async *entries(prefix: Uint8Array): AsyncIterable<KvEntry> {
+    const upper = prefixUpperBound(prefix);
+    try {
+      const range = upper === undefined ? { gte: prefix } : { gte: prefix, lt: upper };
+      for await (const [key, value] of this.db.iterator(range)) {
+        yield { key: new Uint8Array(key), value: new Uint8Array(value) };
+      }
+    } catch (e) {
+      throw translate(e, 'entries', this.location);
+    }
+  }
+
   async write(operations: readonly KvOperation[], options: WriteOptions): Promise<void> {
     if (operations.length === 0) return;
     try {
@@ -76,7 +95,7 @@ export class LevelStore implements StorageController {
   }
 }
 
-type Operation = 'open' | 'get' | 'write' | 'close';
+type Operation = 'open' | 'get' | 'entries' | 'write' | 'close';
 
 /** Maps abstract-level / LevelDB errors (which carry the LevelDB status in `cause`) to our codes. */
 function translate(e: unknown, operation: Operation, location: string): StorageError {

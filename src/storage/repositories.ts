@@ -35,6 +35,8 @@ export interface TransactionRepository {
 
 export interface StateRepository {
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Every committed state entry, keys ascending (the SCORE runtime loads its in-memory base from it). */
+  entries(): AsyncIterable<{ readonly key: Uint8Array; readonly value: Uint8Array }>;
 }
 
 /**
@@ -84,6 +86,12 @@ export function createStateRepository(store: KeyValueStore): StateRepository {
   return {
     async get(key) {
       return store.get(stateKey(key));
+    },
+    async *entries() {
+      const prefix = stateKey(new Uint8Array(0));
+      for await (const { key, value } of store.entries(prefix)) {
+        yield { key: key.slice(prefix.length), value };
+      }
     },
   };
 }

@@ -14,9 +14,19 @@ export interface WriteOptions {
   readonly sync: boolean;
 }
 
+export interface KvEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
 export interface KeyValueStore {
   /** Resolves undefined for a missing key. */
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * Every entry whose key starts with `prefix`, in ascending key order, keys in full. For reading a whole key
+   * space at start-up (the SCORE state); writes made while iterating may or may not be seen.
+   */
+  entries(prefix: Uint8Array): AsyncIterable<KvEntry>;
   /** Applies every operation or none, also across a crash; operations apply in order. */
   write(operations: readonly KvOperation[], options: WriteOptions): Promise<void>;
 }
@@ -38,6 +48,12 @@ export class NamespacedStore implements KeyValueStore {
 
   get(key: Uint8Array): Promise<Uint8Array | undefined> {
     return this.parent.get(this.full(key));
+  }
+
+  async *entries(prefix: Uint8Array): AsyncIterable<KvEntry> {
+    for await (const { key, value } of this.parent.entries(this.full(prefix))) {
+      yield { key: key.slice(this.prefix.length), value };
+    }
   }
 
   write(operations: readonly KvOperation[], options: WriteOptions): Promise<void> {
@@ -62,4 +78,16 @@ export class NamespacedStore implements KeyValueStore {
 /** The namespace of one channel (keys.ts describes the layout). */
 export function channelStore(root: KeyValueStore, channel: string): KeyValueStore {
   return new NamespacedStore(root, channelPrefix(channel));
+}
+
+/** The smallest key above every key that starts with `prefix`; undefined when there is none (all 0xff). */
+export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    if (prefix[i]! < 0xff) {
+      const out = prefix.slice(0, i + 1);
+      out[i]! += 1;
+      return out;
+    }
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isStorageError } from '../../src/storage/errors.js';
+import { prefixUpperBound } from '../../src/storage/store.js';
 import {
   KeySpace,
   RETIRED,
@@ -116,4 +117,11 @@ test('tx record: every truncation and any trailing byte is a typed error, never 
 test('bare hash values must be exactly 32 bytes', () => {
   assert.deepEqual(decodeHash(hash(1), 'x'), hash(1));
   assert.throws(() => decodeHash(hash(1).subarray(1), 'x'), code('STORAGE_RECORD_MALFORMED'));
+});
+
+test('prefixUpperBound is the first key past every key with the prefix', () => {
+  assert.deepEqual(prefixUpperBound(Uint8Array.of(1, 2, 3)), Uint8Array.of(1, 2, 4));
+  assert.deepEqual(prefixUpperBound(Uint8Array.of(1, 0xff, 0xff)), Uint8Array.of(2));
+  assert.deepEqual(prefixUpperBound(Uint8Array.of(0xff, 0xff)), undefined);
+  assert.deepEqual(prefixUpperBound(new Uint8Array(0)), undefined);
 });

@@ -58,7 +58,10 @@ test('damaged LevelDB files are STORAGE_CORRUPTION, not a crash', async () => {
 });
 
 /** A stand-in database that fails the way classic-level does, to pin the error translation. */
-function failingDb(failure: { code: string; cause?: { code: string } }, on: 'open' | 'get' | 'batch') {
+function failingDb(
+  failure: { code: string; cause?: { code: string } },
+  on: 'open' | 'get' | 'batch' | 'iterator',
+) {
   const fail = () => Promise.reject(Object.assign(new Error('level failed'), failure));
   const seen: { sync?: boolean }[] = [];
   const db: LevelDatabase = {
@@ -69,24 +72,31 @@ function failingDb(failure: { code: string; cause?: { code: string } }, on: 'ope
       seen.push(options);
       return on === 'batch' ? fail() : Promise.resolve();
     },
+    iterator: () => ({
+      [Symbol.asyncIterator]: () => ({
+        next: () => (on === 'iterator' ? fail() : Promise.resolve({ done: true as const, value: undefined })),
+      }),
+    }),
   };
   return { db, seen };
 }
 
 test('LevelDB errors map to storage codes', async () => {
-  const cases: [Parameters<typeof failingDb>[0], 'open' | 'get' | 'batch', StorageErrorCode][] = [
+  const cases: [Parameters<typeof failingDb>[0], Parameters<typeof failingDb>[1], StorageErrorCode][] = [
     [{ code: 'LEVEL_DATABASE_NOT_OPEN', cause: { code: 'LEVEL_LOCKED' } }, 'open', 'STORAGE_LOCKED'],
     [{ code: 'LEVEL_DATABASE_NOT_OPEN', cause: { code: 'LEVEL_CORRUPTION' } }, 'open', 'STORAGE_CORRUPTION'],
     [{ code: 'LEVEL_DATABASE_NOT_OPEN', cause: { code: 'LEVEL_IO_ERROR' } }, 'open', 'STORAGE_OPEN_FAILED'],
     [{ code: 'LEVEL_DATABASE_NOT_OPEN' }, 'get', 'STORAGE_CLOSED'],
     [{ code: 'LEVEL_CORRUPTION' }, 'get', 'STORAGE_CORRUPTION'],
     [{ code: 'LEVEL_IO_ERROR' }, 'batch', 'STORAGE_IO'],
+    [{ code: 'LEVEL_CORRUPTION' }, 'iterator', 'STORAGE_CORRUPTION'],
   ];
   for (const [failure, on, expected] of cases) {
     const { db } = failingDb(failure, on);
     const attempt = async () => {
       const store = await LevelStore.wrap(db, '/x');
       if (on === 'get') await store.get(key);
+      else if (on === 'iterator') for await (const _ of store.entries(key));
       else await store.write([{ type: 'put', key, value: key }], { sync: true });
     };
     await assert.rejects(attempt(), isCode(expected), `${JSON.stringify(failure)} on ${on}`);

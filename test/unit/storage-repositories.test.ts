@@ -67,6 +67,9 @@ class RecordingStore implements KeyValueStore {
   get(key: Uint8Array) {
     return this.inner.get(key);
   }
+  entries(prefix: Uint8Array) {
+    return this.inner.entries(prefix);
+  }
   write(operations: readonly KvOperation[], options: WriteOptions) {
     this.writes.push({ operations, options });
     return this.inner.write(operations, options);
@@ -267,6 +270,38 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       await store.close();
     });
 
+    test('state entries iterate the committed state of one channel, in key order', async () => {
+      const store = await open();
+      const kofia = new ChannelStorage(store, 'kofia');
+      const chat = new ChannelStorage(store, 'chat');
+      const keys = ['b', 'a', 'a\u00ff', 'ab', '\u00ff\u00ff'].map((k) => Buffer.from(k, 'latin1'));
+      await kofia.commitBlock({
+        ...block(0),
+        stateWrites: keys.map((k, i) => ({ key: new Uint8Array(k), value: enc(`v${i}`) })),
+      });
+      await kofia.commitBlock({ ...block(1), stateWrites: [{ key: new Uint8Array(keys[0]!), value: null }] });
+      await chat.commitBlock(block(0, 'c'));
+      const read = async (ch: ChannelStorage) => {
+        const out: [string, string][] = [];
+        for await (const e of ch.state.entries()) {
+          out.push([Buffer.from(e.key).toString('latin1'), Buffer.from(e.value).toString()]);
+        }
+        return out;
+      };
+      assert.deepEqual(await read(kofia), [
+        ['a', 'v1'],
+        ['ab', 'v3'],
+        ['a\u00ff', 'v2'],
+        ['\u00ff\u00ff', 'v4'],
+      ]);
+      assert.deepEqual(await read(chat), [
+        ['only/0', 'x'],
+        ['shared', 'c/0'],
+      ]);
+      assert.deepEqual(await read(new ChannelStorage(store, 'empty')), []);
+      await store.close();
+    });
+
     test('a closed store answers STORAGE_CLOSED', async () => {
       const store = await open();
       const ch = new ChannelStorage(store, 'kofia');
@@ -274,6 +309,9 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       await assert.rejects(ch.blocks.lastCommitted(), isCode('STORAGE_CLOSED'));
       await assert.rejects(ch.commitBlock(block(0)), isCode('STORAGE_CLOSED'));
       await assert.rejects(ch.safety.put(Uint8Array.of(1)), isCode('STORAGE_CLOSED'));
+      await assert.rejects(async () => {
+        for await (const _ of ch.state.entries());
+      }, isCode('STORAGE_CLOSED'));
     });
   });
 }

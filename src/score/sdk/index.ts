@@ -222,7 +222,23 @@ export function context(): ScoreContext {
   return bridge().context();
 }
 
-/** Base class of SCOREs. Subclasses declare `static readonly api: ScoreApi` and implement its methods. */
+/**
+ * A privileged operation, for the governance SCORE only (the host refuses it for any other SCORE, and the
+ * transaction fails SYSTEM_FORBIDDEN): `approveDeployment {address, version}`, `rejectDeployment {address,
+ * version, reason}`, `setValidators {fromHeight, validators}`. Integers go as 0x-hex strings (JSON has no
+ * bigint). A refused operation fails the whole transaction even if the error is caught. Returns the host's
+ * answer, parsed.
+ */
+export function system(operation: string, args: Readonly<Record<string, unknown>>): unknown {
+  return JSON.parse(bridge().system(operation, JSON.stringify(args)));
+}
+
+/**
+ * Base class of SCOREs. Subclasses declare `static readonly api: ScoreApi` and implement its methods; a method
+ * receives its parameters positionally, in the order of its `params`. A new instance serves each call, so
+ * instance fields hold no state between calls — storage containers do. A write method named `on_install`
+ * runs once when a built-in SCORE is installed at genesis, with the genesis params; nothing else can call it.
+ */
 export abstract class Score {
   get ctx(): ScoreContext {
     return bridge().context();

@@ -1,0 +1,146 @@
+/**
+ * applyBlock: the one block-application function of proposer and validators (STYLE 3). The proposer puts the
+ * returned roots into its header; a validator compares them with the proposed header and rejects any
+ * mismatch. Same parent state, same transactions, same context → byte-identical receipts, writes and roots.
+ *
+ * Transactions are expected to be validated and signature-checked already (parseTransaction,
+ * verifyTransaction); nid, timestamps and replay are the block validator's business. Each transaction runs in
+ * its own overlay: on success it is merged into the block, on failure it is dropped with its events and the
+ * receipt says why — the block goes on.
+ */
+import { bytesToHex } from '../codec/hex.js';
+import { transactionsRoot } from '../ledger/block.js';
+import type { CallData, Transaction } from '../ledger/transaction.js';
+import { executeDeploy } from './deploy.js';
+import { failure, type Failure } from './errors.js';
+import { Executor, type BlockContext } from './execution.js';
+import { installGenesisScore, type GenesisScore } from './genesis.js';
+import { BlockOverlay, type StateView } from './overlay.js';
+import { encodeReceipt, receiptHash, receiptsRoot, type EventLog, type Receipt } from './receipt.js';
+import type { ValidatorChange } from './score-store.js';
+
+export { commit } from './overlay.js';
+
+export interface BlockInput {
+  readonly transactions: readonly Transaction[];
+  /** Built-in SCOREs, installed before the transactions; only in the genesis block. */
+  readonly genesis?: readonly GenesisScore[];
+}
+
+export interface BlockRoots {
+  readonly transactionsRoot: Uint8Array;
+  readonly receiptsRoot: Uint8Array;
+  readonly stateRoot: Uint8Array;
+}
+
+export interface ApplyResult {
+  /** Sealed; commit() gives its storage writes, CommittedState.apply() takes it once they are durable. */
+  readonly state: BlockOverlay;
+  readonly receipts: readonly Receipt[];
+  /** encodeReceipt of each receipt, as committed (`CommittedTransaction.receiptBytes`). */
+  readonly receiptBytes: readonly Uint8Array[];
+  readonly roots: BlockRoots;
+  /** Validator sets governance scheduled in this block, for the node to apply at their height. */
+  readonly validatorChanges: readonly ValidatorChange[];
+  /** Host errors behind INTERNAL failures, for the node's log only. */
+  readonly diagnostics: readonly { readonly txIndex: number; readonly error: unknown }[];
+}
+
+interface TxOutcome {
+  readonly failure?: Failure;
+  readonly events: readonly EventLog[];
+  readonly scoreAddress?: string;
+  readonly validatorChanges: readonly ValidatorChange[];
+  readonly internal?: unknown;
+}
+
+const NOTHING: TxOutcome = { events: [], validatorChanges: [] };
+
+function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx: Transaction): TxOutcome {
+  const deadline = executor.deadline();
+  if (tx.value > 0n) {
+    return {
+      ...NOTHING,
+      failure: failure('VALUE_TRANSFER', 'ICX value transfers are not supported on this chain'),
+    };
+  }
+  switch (tx.dataType) {
+    case undefined:
+    case 'message':
+      return NOTHING;
+    case 'deploy': {
+      const r = executeDeploy(executor, state, tx, deadline);
+      return r.ok ? { ...NOTHING, scoreAddress: r.scoreAddress } : { ...NOTHING, failure: r.failure };
+    }
+    case 'call': {
+      const data = tx.params.data as CallData;
+      const r = executor.call(
+        state,
+        {
+          address: tx.to,
+          method: data.method,
+          ...(data.params === undefined ? {} : { params: data.params }),
+          sender: tx.from,
+          txHash: `0x${bytesToHex(tx.hash)}`,
+          origin: 'tx',
+        },
+        deadline,
+      );
+      return r.ok
+        ? { events: r.events, validatorChanges: r.validatorChanges }
+        : { ...NOTHING, failure: r.failure, internal: r.internal };
+    }
+  }
+}
+
+export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockContext): ApplyResult {
+  const state = new BlockOverlay(parent, ctx.height);
+  const executor = new Executor(ctx);
+  if (block.genesis !== undefined) {
+    for (const score of block.genesis) installGenesisScore(state, score, ctx, executor);
+  }
+  const receipts: Receipt[] = [];
+  const validatorChanges: ValidatorChange[] = [];
+  const diagnostics: { txIndex: number; error: unknown }[] = [];
+  block.transactions.forEach((tx, txIndex) => {
+    const txState = state.beginTx();
+    let outcome: TxOutcome;
+    try {
+      outcome = run(executor, txState, tx);
+    } catch (error) {
+      outcome = { ...NOTHING, failure: failure('INTERNAL', 'internal error'), internal: error };
+    }
+    if (outcome.failure === undefined) {
+      state.merge(txState);
+      validatorChanges.push(...outcome.validatorChanges);
+    } else if (outcome.failure.code === 'INTERNAL') {
+      diagnostics.push({ txIndex, error: outcome.internal });
+    }
+    receipts.push({
+      txHash: `0x${bytesToHex(tx.hash)}`,
+      blockHeight: ctx.height,
+      txIndex,
+      to: tx.to,
+      status: outcome.failure === undefined ? 1 : 0,
+      ...(outcome.failure === undefined ? {} : { failure: outcome.failure }),
+      eventLogs: outcome.failure === undefined ? outcome.events : [],
+      ...(outcome.failure === undefined && outcome.scoreAddress !== undefined
+        ? { scoreAddress: outcome.scoreAddress }
+        : {}),
+    });
+  });
+  const receiptBytes = receipts.map(encodeReceipt);
+  const stateRoot = state.seal();
+  return {
+    state,
+    receipts,
+    receiptBytes,
+    roots: {
+      transactionsRoot: transactionsRoot(block.transactions.map((tx) => tx.hash)),
+      receiptsRoot: receiptsRoot(receiptBytes.map(receiptHash)),
+      stateRoot,
+    },
+    validatorChanges,
+    diagnostics,
+  };
+}

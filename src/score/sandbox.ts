@@ -1,0 +1,290 @@
+/**
+ * One SCORE instance: a node:vm context with code generation disabled, the prelude (prelude.ts) and the
+ * SCORE's bundle, run through precompiled scripts with a time limit.
+ *
+ * The host never reads a property of, or calls, a sandbox object outside a timed script: whatever comes back
+ * is a string (JSON made inside the sandbox) and anything else is treated as a SCORE failure without being
+ * touched, because reading it could run SCORE code with no time limit. The host function the prelude holds
+ * never throws into the sandbox; refusals are recorded here and returned as `undefined`.
+ *
+ * An instance keeps its JS heap between calls, so module-level variables of a SCORE outlive a call. Instances
+ * are therefore scoped to one block's execution (or one query) by the caller: every node starts each block
+ * from a fresh instance and runs the same calls in the same order, so what a SCORE keeps in its heap is
+ * deterministic within a block and never crosses into the next one. An instance that hit its time limit was
+ * stopped at a point that differs between nodes, and is never used again.
+ */
+import vm from 'node:vm';
+import { types } from 'node:util';
+import { parseApiJson, type ScoreApiSpec } from './api.js';
+import { checkScoreCode } from './code-check.js';
+import { failure, ScoreError, type Failure } from './errors.js';
+import { PRELUDE_SOURCE, SCORE_GLOBAL, WITHHELD_GLOBALS, WITHHELD_LABELS } from './prelude.js';
+import type { ScoreLimits } from './limits.js';
+import type { TypedArg } from './params.js';
+import type { IconType } from './sdk/index.js';
+import { decodeOutcome, type InvokeOutcome } from './invoke-outcome.js';
+
+export type { InvokeOutcome } from './invoke-outcome.js';
+
+/** What the executor provides to one call. A method throws `Refusal` to refuse; the call then fails with it. */
+export interface CallHost {
+  get(key: string): string | null;
+  set(key: string, value: string | null): void;
+  emit(event: string, indexed: readonly string[], data: readonly string[]): void;
+  system(operation: string, argsJson: string): string;
+}
+
+export class Refusal extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+/** The deterministic context of a call as the host hands it to the prelude. */
+export interface ContextData {
+  readonly channel: string;
+  readonly address: string;
+  readonly height: number;
+  readonly timestamp: bigint;
+  readonly parentHash: string;
+  readonly txHash: string | undefined;
+  readonly sender: string | undefined;
+}
+
+export interface InvokeRequest {
+  readonly method: string;
+  readonly args: readonly TypedArg[];
+  readonly returns: IconType | undefined;
+  readonly context: ContextData;
+}
+
+interface ActiveRun {
+  readonly phase: 'load' | 'call';
+  readonly host: CallHost | undefined;
+  readonly begin: string | undefined;
+  violation: Failure | undefined;
+  internal: unknown;
+}
+
+const CONTEXT_OPTIONS = {
+  codeGeneration: { strings: false, wasm: false },
+  microtaskMode: 'afterEvaluate',
+} as const;
+const preludeScript = new vm.Script(PRELUDE_SOURCE, { filename: 'loopchain:prelude' });
+// `this` at a script's top level is the global object: unlike an identifier, no SCORE binding can shadow it.
+const loadScript = new vm.Script('this.__loopchain_load()', { filename: 'loopchain:load' });
+const invokeScript = new vm.Script('this.__loopchain_invoke()', { filename: 'loopchain:invoke' });
+
+/** Room for the JSON around a result in the sandbox's answer. */
+const OUTCOME_OVERHEAD = 4096;
+/** Largest JSON the sandbox may hand to emit or system. */
+const MAX_BRIDGE_JSON = 1024 * 1024;
+
+/** Compiled, checked bundles by code hash. Compiling is the expensive part of loading and is pure. */
+const compiled = new Map<string, vm.Script>();
+const MAX_COMPILED = 128;
+
+function compile(code: string, codeHash: string): vm.Script {
+  const hit = compiled.get(codeHash);
+  if (hit !== undefined) return hit;
+  checkScoreCode(code);
+  let script: vm.Script;
+  try {
+    script = new vm.Script(code, { filename: `score:${codeHash}` });
+  } catch {
+    throw new ScoreError('DEPLOY_INVALID', 'the SCORE code does not compile');
+  }
+  if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
+  compiled.set(codeHash, script);
+  return script;
+}
+
+/**
+ * Node raises the timeout as an error of the sandbox's realm, so only its own `code` data property is read
+ * (reading through its prototype chain could run SCORE accessors outside any time limit).
+ */
+function isTimeout(e: unknown, elapsedMs: number, timeoutMs: number): boolean {
+  if (elapsedMs >= timeoutMs) return true;
+  if (!types.isNativeError(e)) return false;
+  return Object.getOwnPropertyDescriptor(e, 'code')?.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+}
+
+function isHostError(e: unknown): boolean {
+  return types.isNativeError(e) && e instanceof Error;
+}
+
+/** A script run that threw out of the sandbox; `thrown` may be a sandbox value and is not to be touched. */
+class CutShort {
+  constructor(
+    readonly thrown: unknown,
+    readonly timedOut: boolean,
+  ) {}
+}
+
+export class ScoreInstance {
+  private run: ActiveRun | undefined;
+  private usable = true;
+  readonly api: ScoreApiSpec;
+
+  private constructor(
+    private readonly context: vm.Context,
+    private readonly limits: ScoreLimits,
+    code: string,
+    codeHash: string,
+    timeoutMs: number,
+  ) {
+    const script = compile(code, codeHash);
+    const install = preludeScript.runInContext(context) as (
+      host: (op: unknown, a: unknown, b: unknown) => string | null | undefined,
+      scoreGlobal: string,
+      withheld: readonly string[],
+    ) => void;
+    // The withheld names go in as a sandbox array (JSON made there), never as a host array.
+    install(this.dispatch, SCORE_GLOBAL, vm.runInContext(JSON.stringify(WITHHELD_GLOBALS), context));
+    this.api = this.load(script, timeoutMs);
+  }
+
+  /** Creates a context, runs the prelude and the bundle, and reads the api. Throws ScoreError on failure. */
+  static load(code: string, codeHash: string, limits: ScoreLimits, timeoutMs: number): ScoreInstance {
+    const context = vm.createContext(Object.create(null), { ...CONTEXT_OPTIONS, name: `score:${codeHash}` });
+    return new ScoreInstance(context, limits, code, codeHash, timeoutMs);
+  }
+
+  /** False once a run was cut short: its heap is in a state other nodes may not share. */
+  get isUsable(): boolean {
+    return this.usable;
+  }
+
+  invoke(request: InvokeRequest, host: CallHost, timeoutMs: number): InvokeOutcome {
+    if (!this.usable) return { ok: false, failure: failure('INTERNAL', 'internal error') };
+    const context = {
+      ...request.context,
+      height: `0x${request.context.height.toString(16)}`,
+      timestamp: `0x${request.context.timestamp.toString(16)}`,
+      txHash: request.context.txHash ?? null,
+      sender: request.context.sender ?? null,
+    };
+    const begin = JSON.stringify({ ...request, returns: request.returns ?? null, context });
+    const run: ActiveRun = { phase: 'call', host, begin, violation: undefined, internal: undefined };
+    let raw: unknown;
+    try {
+      raw = this.timed(invokeScript, run, timeoutMs);
+    } catch (e) {
+      return this.cutShort(e, run);
+    }
+    if (run.violation !== undefined) return { ok: false, failure: run.violation, internal: run.internal };
+    if (typeof raw !== 'string') {
+      this.usable = false;
+      return { ok: false, failure: failure('SCORE_ERROR', 'the SCORE interfered with the runtime') };
+    }
+    if (raw.length > this.limits.maxResultLength + OUTCOME_OVERHEAD) {
+      return { ok: false, failure: failure('LIMIT_EXCEEDED', 'the result is larger than the limit') };
+    }
+    return decodeOutcome(raw);
+  }
+
+  private load(script: vm.Script, timeoutMs: number): ScoreApiSpec {
+    const run: ActiveRun = {
+      phase: 'load',
+      host: undefined,
+      begin: undefined,
+      violation: undefined,
+      internal: undefined,
+    };
+    let raw: unknown;
+    try {
+      this.timed(script, run, timeoutMs);
+      raw = this.timed(loadScript, run, timeoutMs);
+    } catch (e) {
+      const outcome = this.cutShort(e, run);
+      throw ScoreError.from(outcome.ok ? failure('INTERNAL', 'internal error') : outcome.failure);
+    }
+    if (run.violation !== undefined) throw ScoreError.from(run.violation);
+    if (typeof raw !== 'string')
+      throw new ScoreError('DEPLOY_INVALID', 'the SCORE code interfered with loading');
+    let parsed: { error?: unknown };
+    try {
+      parsed = JSON.parse(raw) as { error?: unknown };
+    } catch {
+      throw new ScoreError('DEPLOY_INVALID', 'the SCORE code interfered with loading');
+    }
+    if (typeof parsed.error === 'string') throw new ScoreError('DEPLOY_INVALID', parsed.error);
+    return parseApiJson(raw);
+  }
+
+  private timed(script: vm.Script, run: ActiveRun, timeoutMs: number): unknown {
+    this.run = run;
+    const timeout = Math.max(1, Math.ceil(timeoutMs));
+    const start = performance.now();
+    try {
+      return script.runInContext(this.context, { timeout, breakOnSigint: false });
+    } catch (e) {
+      throw new CutShort(e, isTimeout(e, performance.now() - start, timeout));
+    } finally {
+      this.run = undefined;
+    }
+  }
+
+  /** A run that threw out of the sandbox: a time limit, a host bug, or a SCORE that broke the prelude. */
+  private cutShort(e: unknown, run: ActiveRun): InvokeOutcome {
+    this.usable = false;
+    if (!(e instanceof CutShort)) throw e;
+    if (e.timedOut)
+      return { ok: false, failure: failure('TIME_LIMIT', 'the execution time limit was reached') };
+    if (run.violation !== undefined) return { ok: false, failure: run.violation, internal: run.internal };
+    if (isHostError(e.thrown))
+      return { ok: false, failure: failure('INTERNAL', 'internal error'), internal: e.thrown };
+    const what =
+      run.phase === 'load' ? 'the SCORE code threw while loading' : 'the SCORE broke out of its call';
+    return { ok: false, failure: failure(run.phase === 'load' ? 'DEPLOY_INVALID' : 'SCORE_ERROR', what) };
+  }
+
+  /** The one host function inside the sandbox. Never throws; `undefined` means refused. */
+  private readonly dispatch = (op: unknown, a: unknown, b: unknown): string | null | undefined => {
+    const run = this.run;
+    if (run === undefined) return undefined;
+    const refuse = (f: Failure): undefined => {
+      run.violation ??= f;
+      return undefined;
+    };
+    try {
+      switch (op) {
+        case 'begin':
+          return run.begin;
+        case 'forbidden': {
+          const label = typeof a === 'string' && WITHHELD_LABELS.has(a) ? a : 'a withheld capability';
+          return refuse(failure('NON_DETERMINISTIC', `${label} is not available to SCOREs`));
+        }
+        case 'late':
+          return refuse(
+            run.phase === 'load'
+              ? failure('DEPLOY_INVALID', 'the SCORE code used the bridge while loading')
+              : failure('ASYNC_RESULT', 'the SCORE used the bridge after its method returned'),
+          );
+      }
+      const host = run.host;
+      if (host === undefined)
+        return refuse(failure('DEPLOY_INVALID', 'the SCORE code used the bridge while loading'));
+      if (op === 'get' && typeof a === 'string') return host.get(a);
+      if (op === 'set' && typeof a === 'string' && (b === null || typeof b === 'string')) {
+        host.set(a, b);
+        return null;
+      }
+      const oversized = (x: unknown): boolean => typeof x === 'string' && x.length > MAX_BRIDGE_JSON;
+      if ((op === 'emit' || op === 'system') && (oversized(a) || oversized(b))) {
+        return refuse(failure('LIMIT_EXCEEDED', `the ${op} arguments are larger than the limit`));
+      }
+      if (op === 'emit' && typeof a === 'string') {
+        const [event, indexed, data] = JSON.parse(a) as [string, string[], string[]];
+        host.emit(event, indexed, data);
+        return null;
+      }
+      if (op === 'system' && typeof a === 'string' && typeof b === 'string') return host.system(a, b);
+      return refuse(failure('INTERNAL', 'internal error'));
+    } catch (e) {
+      if (e instanceof Refusal) return refuse(e.failure);
+      run.internal ??= e;
+      return refuse(failure('INTERNAL', 'internal error'));
+    }
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Every key of a channel's SCORE state, in this one file. Keys are strings (UTF-8 in storage, under the
+ * channel's STATE key space of src/storage/keys.ts). Like storage prefixes, a key prefix once released is
+ * never reused for anything else.
+ *
+ *   s/<cx address>/<SCORE key>     a SCORE's own storage (the SDK's container keys)
+ *   r/<cx address>                 the SCORE record: owner, latest version, active version
+ *   v/<cx address>/<8 hex digits>  one version of a SCORE (the SCORE Store)
+ *   c/<0x code hash>               a deployed bundle, stored once per code hash
+ *   g/validators                   validator set changes scheduled by governance
+ *
+ * Addresses are fixed-length, so a SCORE's keys can never collide with another SCORE's.
+ */
+
+/** The `to` of a deploy transaction that creates a new SCORE. */
+export const CX_ZERO = 'cx0000000000000000000000000000000000000000';
+
+export function scoreStorageKey(address: string, key: string): string {
+  return `s/${address}/${key}`;
+}
+
+export function scoreRecordKey(address: string): string {
+  return `r/${address}`;
+}
+
+export function versionKey(address: string, version: number): string {
+  return `v/${address}/${version.toString(16).padStart(8, '0')}`;
+}
+
+export function codeKey(codeHash: string): string {
+  return `c/${codeHash}`;
+}
+
+export const VALIDATOR_CHANGES_KEY = 'g/validators';
