@@ -3,21 +3,12 @@
  * deployed and stored with the version. The host checks parameters, results and events against this copy,
  * never against objects of the sandbox, and serves icx_getScoreApi from it.
  */
-import type { IconType } from './sdk/index.js';
+import type { IconType, MethodSpec, ParamSpec } from './sdk/index.js';
 import { ScoreError } from './errors.js';
 
-export interface ApiParam {
-  readonly name: string;
-  readonly type: IconType;
-  readonly optional: boolean;
-}
-
-export interface ApiMethod {
-  readonly readonly: boolean;
-  readonly params: readonly ApiParam[];
-  readonly returns?: IconType;
-}
-
+/** The SDK's declarations with every default filled in (`optional` is always present here). */
+export type ApiParam = Required<ParamSpec>;
+export type ApiMethod = Omit<MethodSpec, 'params'> & { readonly params: readonly ApiParam[] };
 export interface ApiEvent {
   readonly indexed: readonly ApiParam[];
   readonly data: readonly ApiParam[];
