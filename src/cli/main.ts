@@ -1,38 +1,69 @@
 #!/usr/bin/env node
 /**
- * The `loopchain` command. Subcommands land with their issues (DESIGN §7): devnet, node, keygen, pki,
- * genesis, cert verify, audit verify. Until then each says plainly that it is not built yet.
+ * The `loopchain` command (DESIGN §7): devnet, node, keygen, pki, genesis, cert verify, audit verify.
+ * Subcommands land with their issues; until then each planned one says plainly that it is not built yet.
  */
+import { runGenesis, type CliIo } from './genesis.js';
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const AVAILABLE: Record<string, { what: string; run: Command }> = {
+  genesis: { what: "build a channel's genesis block from a config", run: runGenesis },
+};
+
 const PLANNED: Record<string, string> = {
   devnet: 'the 4-validator devnet (npm start)',
   node: 'a loopchain node',
   keygen: 'key generation',
-  pki: 'PKI ceremonies',
-  genesis: 'genesis construction',
+  pki: 'key ceremonies (consortium root, Validator CA, OCSP responder key)',
   cert: 'certificate verification',
   audit: 'offline chain audit',
 };
 
-function main(argv: string[]): number {
-  const [command] = argv;
+function usage(): string {
+  const row = (k: string, v: string): string => `  ${k.padEnd(8)} ${v}`;
+  return (
+    `usage: loopchain <command> [options]    (loopchain <command> --help for its options)\n\n` +
+    `commands:\n${Object.entries(AVAILABLE)
+      .map(([k, v]) => row(k, v.what))
+      .join('\n')}\n\n` +
+    `planned (not built yet):\n${Object.entries(PLANNED)
+      .map(([k, v]) => row(k, v))
+      .join('\n')}\n`
+  );
+}
+
+async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h') {
-    process.stdout.write(
-      `usage: loopchain <command>\n\ncommands (planned):\n${Object.entries(PLANNED)
-        .map(([k, v]) => `  ${k.padEnd(8)} ${v}`)
-        .join('\n')}\n`,
-    );
+    (command === undefined ? io.err : io.out)(usage());
     return command === undefined ? 2 : 0;
   }
+  const available = AVAILABLE[command];
+  if (available !== undefined) return available.run(rest, io);
   const what = PLANNED[command];
   if (what === undefined) {
-    process.stderr.write(`loopchain: unknown command '${command}' (try --help)\n`);
+    io.err(`loopchain: unknown command '${command}' (try --help)\n`);
     return 2;
   }
-  process.stderr.write(
-    `loopchain ${command}: ${what} is not built yet. The foundation (ledger core, storage) is in place; ` +
-      `see docs/architecture.md for what is planned and README.md for what works today.\n`,
+  io.err(
+    `loopchain ${command}: ${what} is not built yet. The foundation (ledger core, storage, SCORE runtime, ` +
+      `genesis) is in place; see docs/architecture.md for what is planned and README.md for what works today.\n`,
   );
   return 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+const io: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+main(process.argv.slice(2), io).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    io.err(`loopchain: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -19,12 +19,16 @@ import { BlockOverlay, type StateView } from './overlay.js';
 import { encodeReceipt, receiptHash, receiptsRoot, type EventLog, type Receipt } from './receipt.js';
 import type { ValidatorChange } from './score-store.js';
 
+import { CHAIN_CONFIG_KEY } from './state-layout.js';
+
 export { commit } from './overlay.js';
 
 export interface BlockInput {
   readonly transactions: readonly Transaction[];
   /** Built-in SCOREs, installed before the transactions; only in the genesis block. */
   readonly genesis?: readonly GenesisScore[];
+  /** The chain config as canonical JSON, stored at CHAIN_CONFIG_KEY; only in the genesis block. */
+  readonly chainConfig?: string;
 }
 
 export interface BlockRoots {
@@ -96,6 +100,10 @@ function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx:
 export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockContext): ApplyResult {
   const state = new BlockOverlay(parent, ctx.height);
   const executor = new Executor(ctx);
+  if (block.chainConfig !== undefined) {
+    if (ctx.height !== 0) throw new RangeError('the chain config is written by the genesis block only');
+    state.set(CHAIN_CONFIG_KEY, block.chainConfig);
+  }
   if (block.genesis !== undefined) {
     for (const score of block.genesis) installGenesisScore(state, score, ctx, executor);
   }

@@ -8,6 +8,7 @@
  *   v/<cx address>/<8 hex digits>  one version of a SCORE (the SCORE Store)
  *   c/<0x code hash>               a deployed bundle, stored once per code hash
  *   g/validators                   validator set changes scheduled by governance
+ *   k/chain-config                 the channel's chain config (root certificate, nid, consensus), genesis only
  *
  * Addresses are fixed-length, so a SCORE's keys can never collide with another SCORE's.
  */
@@ -32,3 +33,6 @@ export function codeKey(codeHash: string): string {
 }
 
 export const VALIDATOR_CHANGES_KEY = 'g/validators';
+
+/** Consensus-critical chain config written by genesis, so the genesis state root (and hash) covers it. */
+export const CHAIN_CONFIG_KEY = 'k/chain-config';
