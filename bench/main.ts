@@ -9,9 +9,10 @@ import { benchTransactions } from './transactions.js';
 import { benchStorage } from './storage.js';
 import { benchConsensus } from './consensus.js';
 import { benchScore } from './score.js';
+import { benchPki } from './pki.js';
 
 const results: Result[] = [];
-for (const suite of [benchTransactions, benchStorage, benchConsensus, benchScore]) {
+for (const suite of [benchTransactions, benchStorage, benchConsensus, benchScore, benchPki]) {
   for (const r of await suite()) {
     results.push(r);
     process.stderr.write(`${r.name}: ${Math.round(r.median)} ${r.unit}\n`);

@@ -4,18 +4,19 @@
  * Subcommands land with their issues; until then each planned one says plainly that it is not built yet.
  */
 import { runGenesis, type CliIo } from './genesis.js';
+import { runPkiCommand } from './pki.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const AVAILABLE: Record<string, { what: string; run: Command }> = {
   genesis: { what: "build a channel's genesis block from a config", run: runGenesis },
+  pki: { what: 'key ceremonies: consortium root, Validator CA, OCSP responder key', run: runPkiCommand },
 };
 
 const PLANNED: Record<string, string> = {
   devnet: 'the 4-validator devnet (npm start)',
   node: 'a loopchain node',
   keygen: 'key generation',
-  pki: 'key ceremonies (consortium root, Validator CA, OCSP responder key)',
   cert: 'certificate verification',
   audit: 'offline chain audit',
 };

@@ -1,0 +1,201 @@
+/**
+ * PKCS#10 certificate requests (RFC 2986) at the edge of issuance: size limits, strict DER, an accepted key
+ * (P-256, P-384, RSA 2048–4096) and the proof of possession (the request is signed by its own key).
+ * Only the SubjectPublicKeyInfo is used afterwards: nothing from the CSR subject or attributes reaches a
+ * certificate (privacy rule, DESIGN §6).
+ */
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { bytesOf, children, contentOf, DerError, readElement, TAG, oid, type Element } from './der.js';
+import { CsrError } from './errors.js';
+import { bytesEqual } from './cert-der.js';
+import { keyFingerprint } from './tbs.js';
+
+/**
+ * A P-384 or RSA-4096 request with a few attributes is under 2.5 KB of DER; 6 KiB leaves room and no more. The
+ * PEM limit (base64 is 4/3 of the DER, plus line breaks and armour) is checked first, before any decoding.
+ */
+export const MAX_CSR_PEM_CHARS = 10_000;
+export const MAX_CSR_DER_BYTES = 6144;
+
+export type CsrKeyType = 'P-256' | 'P-384' | 'RSA';
+
+export interface ParsedCsr {
+  /** The SubjectPublicKeyInfo DER, exactly as in the request (and canonical). */
+  spki: Uint8Array;
+  /** SHA-256 of the SPKI DER, hex: the key's identity for "a public key already in use is refused". */
+  fingerprint: string;
+  keyType: CsrKeyType;
+  keyBits: number;
+  signatureAlgorithm: string;
+}
+
+const SIG_ALGS: Record<string, { hash: string; key: 'ec' | 'rsa'; name: string }> = {};
+for (const [id, hash, key, n] of [
+  ['1.2.840.10045.4.3.2', 'sha256', 'ec', 'ecdsa-with-SHA256'],
+  ['1.2.840.10045.4.3.3', 'sha384', 'ec', 'ecdsa-with-SHA384'],
+  ['1.2.840.10045.4.3.4', 'sha512', 'ec', 'ecdsa-with-SHA512'],
+  ['1.2.840.113549.1.1.11', 'sha256', 'rsa', 'sha256WithRSAEncryption'],
+  ['1.2.840.113549.1.1.12', 'sha384', 'rsa', 'sha384WithRSAEncryption'],
+  ['1.2.840.113549.1.1.13', 'sha512', 'rsa', 'sha512WithRSAEncryption'],
+] as const) {
+  SIG_ALGS[Buffer.from(oid(id)).toString('hex')] = { hash, key, name: n };
+}
+
+const PEM_RE =
+  /^-----BEGIN (NEW )?CERTIFICATE REQUEST-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END (NEW )?CERTIFICATE REQUEST-----\r?\n?$/;
+
+function malformed(message: string): never {
+  throw new CsrError('MALFORMED_CSR', message);
+}
+
+/** PEM → DER with the size limits; exactly one CERTIFICATE REQUEST block and canonical base64. */
+export function csrDerFromPem(pem: string): Uint8Array {
+  if (typeof pem !== 'string') malformed('the CSR must be a PEM string');
+  if (pem.length > MAX_CSR_PEM_CHARS) {
+    throw new CsrError('TOO_LARGE', `the CSR PEM is larger than ${MAX_CSR_PEM_CHARS} characters`, {
+      size: pem.length,
+    });
+  }
+  const m = PEM_RE.exec(pem.trim() + '\n');
+  if (!m || m[1] !== m[3]) malformed('expected one PEM block "-----BEGIN CERTIFICATE REQUEST-----"');
+  const b64 = m[2]!.replace(/\r?\n/g, '');
+  const der = Buffer.from(b64, 'base64');
+  if (der.toString('base64') !== b64) malformed('the PEM body is not canonical base64');
+  if (der.length > MAX_CSR_DER_BYTES) {
+    throw new CsrError('TOO_LARGE', `the CSR is larger than ${MAX_CSR_DER_BYTES} bytes`, {
+      size: der.length,
+    });
+  }
+  return new Uint8Array(der);
+}
+
+interface CsrParts {
+  info: Uint8Array;
+  spki: Uint8Array;
+  algOid: Uint8Array;
+  algParams: Uint8Array | undefined;
+  signature: Uint8Array;
+}
+
+function split(der: Uint8Array): CsrParts {
+  try {
+    const top = readElement(der, 0);
+    if (top.tag !== TAG.SEQUENCE || top.end !== der.length)
+      malformed('not a PKCS#10 request (outer SEQUENCE)');
+    const [infoE, algE, sigE, ...extra] = children(der, top);
+    if (!infoE || !algE || !sigE || extra.length) malformed('a CertificationRequest has exactly three parts');
+    if (infoE.tag !== TAG.SEQUENCE || algE.tag !== TAG.SEQUENCE || sigE.tag !== TAG.BIT_STRING) {
+      malformed('unexpected CertificationRequest structure');
+    }
+    const [ver, subject, spkiE, attrs, ...more] = children(der, infoE);
+    const want = (e: Element | undefined, tag: number): boolean => e !== undefined && e.tag === tag;
+    if (
+      !want(ver, TAG.INTEGER) ||
+      !want(subject, TAG.SEQUENCE) ||
+      !want(spkiE, TAG.SEQUENCE) ||
+      more.length
+    ) {
+      malformed('unexpected CertificationRequestInfo structure');
+    }
+    if (attrs !== undefined && attrs.tag !== 0xa0) malformed('attributes must be [0]');
+    const v = contentOf(der, ver!);
+    if (v.length !== 1 || v[0] !== 0) malformed('CSR version must be 0 (v1)');
+    const [algOidE, paramsE, ...algMore] = children(der, algE);
+    if (!algOidE || algOidE.tag !== TAG.OID || algMore.length) malformed('bad signature algorithm');
+    const sig = contentOf(der, sigE);
+    if (sig.length < 2 || sig[0] !== 0) malformed('signature BIT STRING has unused bits');
+    return {
+      info: bytesOf(der, infoE),
+      spki: bytesOf(der, spkiE!),
+      algOid: bytesOf(der, algOidE),
+      algParams: paramsE ? bytesOf(der, paramsE) : undefined,
+      signature: sig.subarray(1),
+    };
+  } catch (e) {
+    if (e instanceof DerError) malformed(`DER: ${e.message}`);
+    throw e;
+  }
+}
+
+function acceptKey(spki: Uint8Array): { key: KeyObject; keyType: CsrKeyType; keyBits: number } {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    throw new CsrError('UNSUPPORTED_KEY', 'the public key is not a key this CA can read');
+  }
+  const d = key.asymmetricKeyDetails ?? {};
+  let keyType: CsrKeyType;
+  let keyBits: number;
+  if (key.asymmetricKeyType === 'ec' && (d.namedCurve === 'prime256v1' || d.namedCurve === 'secp384r1')) {
+    keyType = d.namedCurve === 'prime256v1' ? 'P-256' : 'P-384';
+    keyBits = keyType === 'P-256' ? 256 : 384;
+  } else if (key.asymmetricKeyType === 'rsa') {
+    keyType = 'RSA';
+    keyBits = d.modulusLength ?? 0;
+    if (keyBits < 2048 || keyBits > 4096) {
+      throw new CsrError('UNSUPPORTED_KEY', `RSA keys must have 2048 to 4096 bits, not ${keyBits}`, {
+        keyBits,
+      });
+    }
+    const e = d.publicExponent ?? 0n;
+    if (e < 3n || e % 2n === 0n)
+      throw new CsrError('UNSUPPORTED_KEY', 'the RSA public exponent must be odd and ≥ 3');
+  } else {
+    const what = key.asymmetricKeyType === 'ec' ? `curve ${d.namedCurve}` : key.asymmetricKeyType;
+    throw new CsrError(
+      'UNSUPPORTED_KEY',
+      `unsupported key (${what}); accepted: P-256, P-384, RSA 2048–4096`,
+      {
+        keyType: key.asymmetricKeyType,
+      },
+    );
+  }
+  // The SPKI goes into the certificate as is, so it must be the canonical form (uncompressed point, named curve).
+  const canonical = key.export({ format: 'der', type: 'spki' });
+  if (!bytesEqual(new Uint8Array(canonical), spki)) {
+    throw new CsrError(
+      'UNSUPPORTED_KEY',
+      'the public key is not in canonical form (compressed point or explicit parameters?)',
+    );
+  }
+  return { key, keyType, keyBits };
+}
+
+/** Parses and checks a CSR; throws CsrError with a precise code. */
+export function parseCsr(pem: string): ParsedCsr {
+  const der = csrDerFromPem(pem);
+  const p = split(der);
+  const alg = SIG_ALGS[Buffer.from(p.algOid).toString('hex')];
+  if (!alg)
+    throw new CsrError(
+      'UNSUPPORTED_SIGNATURE',
+      'the CSR signature algorithm is not accepted (ECDSA or RSA PKCS#1 v1.5 with SHA-2)',
+    );
+  if (alg.key === 'ec' && p.algParams) malformed('ECDSA signature algorithm must have no parameters');
+  if (
+    alg.key === 'rsa' &&
+    p.algParams &&
+    !(p.algParams.length === 2 && p.algParams[0] === TAG.NULL && p.algParams[1] === 0)
+  ) {
+    malformed('RSA signature algorithm parameters must be NULL');
+  }
+  const { key, keyType, keyBits } = acceptKey(p.spki);
+  if ((alg.key === 'ec') !== (keyType !== 'RSA')) {
+    throw new CsrError('BAD_POP', `a ${keyType} key cannot make a ${alg.name} signature`);
+  }
+  let ok: boolean;
+  try {
+    ok = verify(alg.hash, p.info, { key, dsaEncoding: 'der' }, p.signature);
+  } catch {
+    ok = false; // a malformed signature value is no proof of possession
+  }
+  if (!ok) throw new CsrError('BAD_POP', 'the CSR is not signed by its own key (proof of possession failed)');
+  return {
+    spki: new Uint8Array(p.spki),
+    fingerprint: keyFingerprint(p.spki),
+    keyType,
+    keyBits,
+    signatureAlgorithm: alg.name,
+  };
+}
