@@ -2,7 +2,7 @@
  * A tiny benchmark harness. Machines here are shared and noisy, so every figure is the median of
  * several timed samples, and comparisons are measured side by side in one run.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Result {
   name: string;
@@ -67,6 +67,8 @@ export function machine(): Record<string, string | number> {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
+    // Other work on a shared machine skews absolute figures; compare rows of one run.
+    loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
   };
 }
 
