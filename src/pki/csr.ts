@@ -27,6 +27,12 @@ export interface ParsedCsr {
   keyType: CsrKeyType;
   keyBits: number;
   signatureAlgorithm: string;
+  /**
+   * Whether the CSR carries no subject and no attributes. Policy (the certificate SCORE) refuses any other
+   * CSR: the request travels in a transaction, so a name or an e-mail in it would sit on the immutable
+   * ledger even though the certificate never copies it (DESIGN §6, privacy).
+   */
+  anonymous: boolean;
 }
 
 const SIG_ALGS: Record<string, { hash: string; key: 'ec' | 'rsa'; name: string }> = {};
@@ -70,6 +76,7 @@ export function csrDerFromPem(pem: string): Uint8Array {
 }
 
 interface CsrParts {
+  anonymous: boolean;
   info: Uint8Array;
   spki: Uint8Array;
   algOid: Uint8Array;
@@ -105,6 +112,8 @@ function split(der: Uint8Array): CsrParts {
     const sig = contentOf(der, sigE);
     if (sig.length < 2 || sig[0] !== 0) malformed('signature BIT STRING has unused bits');
     return {
+      anonymous:
+        contentOf(der, subject!).length === 0 && (attrs === undefined || contentOf(der, attrs).length === 0),
       info: bytesOf(der, infoE),
       spki: bytesOf(der, spkiE!),
       algOid: bytesOf(der, algOidE),
@@ -197,5 +206,6 @@ export function parseCsr(pem: string): ParsedCsr {
     keyType,
     keyBits,
     signatureAlgorithm: alg.name,
+    anonymous: p.anonymous,
   };
 }

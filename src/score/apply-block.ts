@@ -12,7 +12,9 @@ import { bytesToHex } from '../codec/hex.js';
 import { transactionsRoot } from '../ledger/block.js';
 import type { CallData, Transaction } from '../ledger/transaction.js';
 import { executeDeploy } from './deploy.js';
-import { failure, type Failure } from './errors.js';
+import { BlockIssuerError } from '../pki/errors.js';
+import type { IssuanceRecord } from '../pki/block-issuer.js';
+import { BlockInvalidError, failure, type Failure } from './errors.js';
 import { Executor, type BlockContext } from './execution.js';
 import { installGenesisScore, type GenesisScore } from './genesis.js';
 import { BlockOverlay, type StateView } from './overlay.js';
@@ -46,6 +48,11 @@ export interface ApplyResult {
   readonly roots: BlockRoots;
   /** Validator sets governance scheduled in this block, for the node to apply at their height. */
   readonly validatorChanges: readonly ValidatorChange[];
+  /**
+   * The block's certificate issuance (`ctx.blockSigner.finish()`): on the proposer the record to put into the
+   * block, on a validator the record it checked; undefined when the block issues nothing.
+   */
+  readonly issuance?: IssuanceRecord;
   /** Host errors behind INTERNAL failures, for the node's log only. */
   readonly diagnostics: readonly { readonly txIndex: number; readonly error: unknown }[];
 }
@@ -118,6 +125,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
     } catch (error) {
       outcome = { ...NOTHING, failure: failure('INTERNAL', 'internal error'), internal: error };
     }
+    if (executor.blockFault !== undefined) throw blockInvalid(executor.blockFault, txIndex);
     if (outcome.failure === undefined) {
       state.merge(txState);
       validatorChanges.push(...outcome.validatorChanges);
@@ -137,9 +145,17 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
         : {}),
     });
   });
+  let issuance: IssuanceRecord | undefined;
+  try {
+    issuance = ctx.blockSigner?.finish();
+  } catch (e) {
+    if (e instanceof BlockIssuerError) throw blockInvalid(e);
+    throw e;
+  }
   const receiptBytes = receipts.map(encodeReceipt);
   const stateRoot = state.seal();
   return {
+    ...(issuance === undefined ? {} : { issuance }),
     state,
     receipts,
     receiptBytes,
@@ -151,4 +167,12 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
     validatorChanges,
     diagnostics,
   };
+}
+
+function blockInvalid(e: BlockIssuerError, txIndex?: number): BlockInvalidError {
+  return new BlockInvalidError(`the block's certificate issuance is invalid: ${e.message}`, {
+    reason: e.code,
+    ...(txIndex === undefined ? {} : { txIndex }),
+    cause: e,
+  });
 }

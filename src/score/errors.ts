@@ -42,6 +42,14 @@ export type FailureCode =
   | 'SYSTEM_FORBIDDEN'
   /** A malformed or inapplicable system operation (unknown operation, bad arguments, wrong version…). */
   | 'INVALID_SYSTEM_CALL'
+  /** `pki` from a SCORE that is not the chain's certificate authority SCORE. */
+  | 'PKI_FORBIDDEN'
+  /** `pki issue` in a block executed without a block signer (no per-block issuer configured). */
+  | 'PKI_UNAVAILABLE'
+  /** A malformed `pki` operation (unknown operation, bad arguments). */
+  | 'INVALID_PKI_CALL'
+  /** A malformed `governance` query (unknown query, bad arguments, no governance SCORE). */
+  | 'INVALID_GOVERNANCE_QUERY'
   /** Governance does not allow this sender to deploy, or to update this SCORE. */
   | 'DEPLOY_FORBIDDEN'
   /** The deployed code does not load, has forbidden syntax or a malformed api. */
@@ -108,6 +116,10 @@ const FAILURE_CODES: ReadonlySet<string> = new Set<FailureCode>([
   'NON_DETERMINISTIC',
   'SYSTEM_FORBIDDEN',
   'INVALID_SYSTEM_CALL',
+  'PKI_FORBIDDEN',
+  'PKI_UNAVAILABLE',
+  'INVALID_PKI_CALL',
+  'INVALID_GOVERNANCE_QUERY',
   'DEPLOY_FORBIDDEN',
   'DEPLOY_INVALID',
   'VALUE_TRANSFER',
@@ -116,4 +128,15 @@ const FAILURE_CODES: ReadonlySet<string> = new Set<FailureCode>([
 
 export function isFailureCode(code: string): code is FailureCode {
   return FAILURE_CODES.has(code);
+}
+
+/**
+ * The block cannot be valid: the per-block issuer found the proposer's recorded issuance (issuer certificate,
+ * signatures, TBS bytes) different from this node's own execution. applyBlock throws it instead of recording a
+ * receipt failure, and the node treats the whole block as invalid. `detail.reason` is the BlockIssuerError code.
+ */
+export class BlockInvalidError extends LoopchainError<'BLOCK_INVALID'> {
+  constructor(message: string, detail: Record<string, unknown> = {}) {
+    super('BLOCK_INVALID', message, detail);
+  }
 }

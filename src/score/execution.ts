@@ -25,6 +25,10 @@ import {
   type VersionRecord,
 } from './score-store.js';
 import { scoreStorageKey } from './state-layout.js';
+import type { BlockSigner } from '../pki/block-issuer.js';
+import type { BlockIssuerError } from '../pki/errors.js';
+import { pkiOperation } from './pki-host.js';
+import { governanceQuery } from './governance-query.js';
 
 /** What execution needs to know about the block beyond its transactions. */
 export interface BlockContext {
@@ -37,6 +41,10 @@ export interface BlockContext {
   /** The governance SCORE (chain config): the one SCORE allowed to use system operations. */
   readonly governanceAddress: string;
   readonly limits?: Partial<ScoreLimits>;
+  /** The certificate authority SCORE (chain config): the one SCORE allowed to use `pki`. */
+  readonly certificateAuthorityAddress?: string;
+  /** The block's certificate issuer (proposer: signs; validator: checks the block's record). */
+  readonly blockSigner?: BlockSigner;
 }
 
 export interface CallRequest {
@@ -67,6 +75,8 @@ export class Executor {
   readonly limits: ScoreLimits;
   private readonly instances = new Map<string, ScoreInstance>();
   private readonly parentHash: string;
+  /** The first block fault (a recorded issuance that differs from this node's): the block is invalid. */
+  blockFault: BlockIssuerError | undefined;
 
   constructor(
     readonly ctx: BlockContext,
@@ -127,7 +137,7 @@ export class Executor {
     if (left <= 0) return fail('TIME_LIMIT', 'the execution time limit was reached');
     const events: EventLog[] = [];
     const validatorChanges: ValidatorChange[] = [];
-    const host = this.host(state, req, api, events, validatorChanges);
+    const host = this.host(state, req, api, events, validatorChanges, deadline);
     const outcome = instance.invoke(
       { method: req.method, args, returns: method.returns, context: this.context(req) },
       host,
@@ -160,6 +170,7 @@ export class Executor {
     api: ScoreApiSpec,
     events: EventLog[],
     changes: ValidatorChange[],
+    deadline: number,
   ): CallHost {
     const limits = this.limits;
     const readonly = req.origin === 'query';
@@ -219,6 +230,29 @@ export class Executor {
         checkWrite('use system operations');
         return this.system(state, req, operation, argsJson, changes);
       },
+      pki: (operation, argsJson) => {
+        const ca = this.ctx.certificateAuthorityAddress;
+        if (ca === undefined || req.address !== ca) {
+          refuse('PKI_FORBIDDEN', 'only the certificate authority SCORE can use pki operations');
+        }
+        return pkiOperation(
+          {
+            channel: this.ctx.channel,
+            height: this.ctx.height,
+            timestamp: this.ctx.timestamp,
+            parentHash: this.ctx.parentHash,
+            signer: this.ctx.blockSigner,
+            txHash: req.txHash,
+            readonly,
+            fault: (e) => {
+              this.blockFault ??= e;
+            },
+          },
+          operation,
+          argsJson,
+        );
+      },
+      governance: (query, argsJson) => governanceQuery(this, state, req, query, argsJson, deadline),
     };
   }
 

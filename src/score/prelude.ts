@@ -188,6 +188,20 @@ export const PRELUDE_SOURCE = String.raw`
       }
       return callHost('system', operation, argsJson);
     },
+    pki(operation, argsJson) {
+      guard();
+      if (typeof operation !== 'string' || typeof argsJson !== 'string') {
+        throw new TypeErrorCtor('pki takes an operation and a JSON string');
+      }
+      return callHost('pki', operation, argsJson);
+    },
+    governance(query, argsJson) {
+      guard();
+      if (typeof query !== 'string' || typeof argsJson !== 'string') {
+        throw new TypeErrorCtor('governance takes a query and a JSON string');
+      }
+      return callHost('governance', query, argsJson);
+    },
   });
   defineProperty(g, '__loopchain', { value: bridge, writable: false, enumerable: false, configurable: false });
 

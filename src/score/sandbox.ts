@@ -32,6 +32,8 @@ export interface CallHost {
   set(key: string, value: string | null): void;
   emit(event: string, indexed: readonly string[], data: readonly string[]): void;
   system(operation: string, argsJson: string): string;
+  pki(operation: string, argsJson: string): string;
+  governance(query: string, argsJson: string): string;
 }
 
 export class Refusal extends Error {
@@ -271,7 +273,8 @@ export class ScoreInstance {
         return null;
       }
       const oversized = (x: unknown): boolean => typeof x === 'string' && x.length > MAX_BRIDGE_JSON;
-      if ((op === 'emit' || op === 'system') && (oversized(a) || oversized(b))) {
+      const json = op === 'emit' || op === 'system' || op === 'pki' || op === 'governance';
+      if (json && (oversized(a) || oversized(b))) {
         return refuse(failure('LIMIT_EXCEEDED', `the ${op} arguments are larger than the limit`));
       }
       if (op === 'emit' && typeof a === 'string') {
@@ -280,6 +283,8 @@ export class ScoreInstance {
         return null;
       }
       if (op === 'system' && typeof a === 'string' && typeof b === 'string') return host.system(a, b);
+      if (op === 'pki' && typeof a === 'string' && typeof b === 'string') return host.pki(a, b);
+      if (op === 'governance' && typeof a === 'string' && typeof b === 'string') return host.governance(a, b);
       return refuse(failure('INTERNAL', 'internal error'));
     } catch (e) {
       if (e instanceof Refusal) return refuse(e.failure);

@@ -37,6 +37,8 @@ export class FakeBridge implements Bridge {
   events: CapturedEvent[] = [];
   systemCalls: CapturedSystemCall[] = [];
   systemHandler: SystemHandler = () => '';
+  pkiHandler: SystemHandler = () => assert.fail('no pki handler');
+  governanceHandler: SystemHandler = () => 'null';
   ctx: ScoreContext = {
     channel: 'test',
     address: DEFAULT_SCORE,
@@ -106,6 +108,14 @@ export class FakeBridge implements Bridge {
     const result = this.systemHandler(operation, argsJson);
     this.systemCalls.push({ score: this.ctx.address, operation, argsJson });
     return result;
+  }
+
+  pki(operation: string, argsJson: string): string {
+    return this.pkiHandler(operation, argsJson);
+  }
+
+  governance(query: string, argsJson: string): string {
+    return this.governanceHandler(query, argsJson);
   }
 
   /** Runs fn as a transaction from sender; a throw rolls back storage, events and system calls. */

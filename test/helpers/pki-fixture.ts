@@ -76,7 +76,11 @@ export function makeCsr(
 ): string {
   const pub = key.publicKey ?? createPublicKey(key.privateKey);
   const spki = new Uint8Array(pub.export({ format: 'der', type: 'spki' }));
-  const subject = seq(set(seq(oid('2.5.4.3'), utf8(o.subject ?? 'Hong Gildong 800101-1234567'))));
+  // An empty subject ('') is what the certificate SCORE accepts: personal data never goes on chain.
+  const subject =
+    o.subject === ''
+      ? seq()
+      : seq(set(seq(oid('2.5.4.3'), utf8(o.subject ?? 'Hong Gildong 800101-1234567'))));
   const info = seq(smallInt(0), subject, spki, explicit(0));
   const signer = o.signWith ?? key.privateKey;
   const hash = o.hash ?? 'sha256';

@@ -98,3 +98,9 @@ test('the returned SPKI is canonical and parses as the request key', () => {
   assert.equal(key.asymmetricKeyDetails?.namedCurve, 'secp384r1');
   assert.equal(p.signatureAlgorithm, 'ecdsa-with-SHA384');
 });
+
+test('anonymous: true only for an empty subject and no attributes', () => {
+  const k = keyPair('P-256');
+  assert.equal(parseCsr(makeCsr(k, { subject: '' })).anonymous, true);
+  assert.equal(parseCsr(makeCsr(k, { subject: 'Hong Gildong' })).anonymous, false);
+});

@@ -62,6 +62,10 @@ export interface Bridge {
   context(): ScoreContext;
   /** Privileged operations of system SCOREs (governance); the host refuses them for other SCOREs. */
   system(operation: string, argsJson: string): string;
+  /** The per-block certificate issuer, for the certificate authority SCORE only (see `pki`). */
+  pki(operation: string, argsJson: string): string;
+  /** Readonly questions to the governance SCORE, for any SCORE (see `governance`). */
+  governance(query: string, argsJson: string): string;
 }
 
 declare const __loopchain: Bridge;
@@ -231,6 +235,30 @@ export function context(): ScoreContext {
  */
 export function system(operation: string, args: Readonly<Record<string, unknown>>): unknown {
   return JSON.parse(bridge().system(operation, JSON.stringify(args)));
+}
+
+/**
+ * The per-block issuing capability (DESIGN §6), for the chain's certificate authority SCORE only (the host
+ * refuses it for any other SCORE: PKI_FORBIDDEN). Operations:
+ * - `parseCsr {pem}` → `{ok: true, spki (hex), fingerprint, keyType}` or `{ok: false, code, message}` (a CSR
+ *   error code such as BAD_POP);
+ * - `issue {subjectId, firm, spki, validityDays, index}` → `{ok: true, serial (0x-hex), certificate (PEM), chain
+ *   (PEM of the block issuer certificate), notAfter (0x-hex Unix seconds, inclusive)}` or `{ok: false, code, message}` for a rejected subject or validity.
+ *   Signs on the proposer, checks the recorded signature on validators; a block without a block signer fails
+ *   the transaction (PKI_UNAVAILABLE), a recorded issuance differing from this node's makes the block invalid;
+ * - `hash {hex}` → `{sha256}` (hex).
+ * Integers go as numbers or 0x-hex strings; the answer is parsed JSON of strings and booleans.
+ */
+export function pki(operation: string, args: Readonly<Record<string, unknown>>): unknown {
+  return JSON.parse(bridge().pki(operation, JSON.stringify(args)));
+}
+
+/**
+ * A readonly question to the governance SCORE: `hasRole {address, role}` → boolean, `getMember {address}` →
+ * the member `{address, name, roles, admittedAt}` or null when the address is not a member.
+ */
+export function governance(query: string, args: Readonly<Record<string, unknown>>): unknown {
+  return JSON.parse(bridge().governance(query, JSON.stringify(args)));
 }
 
 /**

@@ -1,0 +1,315 @@
+/**
+ * The certificate authority SCORE, bundled from contracts/ with the real governance SCORE, run through
+ * applyBlock with the per-block issuer: the proposer signs (ProposerBlockIssuer), a validator re-executes the
+ * same block against the record (ValidatingBlockIssuer) and gets identical receipts and roots; a tampered
+ * record makes the validator's applyBlock throw BLOCK_INVALID. Then the refusals and the lifecycle.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { applyBlock, commit, type ApplyResult } from '../../src/score/apply-block.js';
+import { bundleContract, PROJECT_ROOT } from '../../src/score/bundle.js';
+import { BlockInvalidError } from '../../src/score/errors.js';
+import type { BlockContext } from '../../src/score/execution.js';
+import { CommittedState } from '../../src/score/overlay.js';
+import { call as icxCall } from '../../src/score/query.js';
+import type { Receipt } from '../../src/score/receipt.js';
+import type { Transaction } from '../../src/ledger/transaction.js';
+import type { IconValue } from '../../src/codec/icon-serialize.js';
+import {
+  ProposerBlockIssuer,
+  ValidatingBlockIssuer,
+  type IssuanceRecord,
+} from '../../src/pki/block-issuer.js';
+import { verifyChain } from '../../src/pki/chain.js';
+import { account, callTx, ctxAt, GOVERNANCE } from '../helpers/score-chain.js';
+import {
+  BLOCK_TIME_US,
+  hierarchy,
+  keyPair,
+  makeCsr,
+  profile,
+  seededRandom,
+  validatorParent,
+} from '../helpers/pki-fixture.js';
+
+const CA = `cx${'00'.repeat(19)}03`;
+const PERSONAL = 'CN=Hong Gildong,O=Personal Data';
+const [admin1, admin2, firmA, firmB, outsider] = [
+  'admin1',
+  'admin2',
+  'ca-firm-a',
+  'ca-firm-b',
+  'outsider',
+].map(account);
+
+let state: CommittedState;
+let seed = 1;
+
+function ctxFor(height: number, over: Partial<BlockContext> = {}): BlockContext {
+  return ctxAt(height, {
+    timestamp: BLOCK_TIME_US + BigInt(height) * 1_000_000n,
+    certificateAuthorityAddress: CA,
+    ...over,
+  });
+}
+
+function profileFor(ctx: BlockContext) {
+  return profile({
+    channel: ctx.channel,
+    height: BigInt(ctx.height),
+    parentHash: ctx.parentHash,
+    blockTimeUs: ctx.timestamp,
+  });
+}
+
+function proposerFor(ctx: BlockContext, s = seed++): ProposerBlockIssuer {
+  return new ProposerBlockIssuer(profileFor(ctx), {
+    validatorCa: validatorParent(),
+    validatorCaKey: hierarchy().validatorCa.privateKey,
+    random: seededRandom(s),
+  });
+}
+
+function validate(txs: Transaction[], record: IssuanceRecord | undefined): ApplyResult {
+  const ctx = ctxFor(state.height + 1);
+  const signer = new ValidatingBlockIssuer(profileFor(ctx), record, { validatorCa: validatorParent() });
+  return applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+}
+
+/** Proposes a block (signing), re-executes it as a validator, checks they agree, and commits it. */
+function block(txs: Transaction[]): { receipts: Receipt[]; result: ApplyResult } {
+  const ctx = ctxFor(state.height + 1);
+  const signer = proposerFor(ctx);
+  const proposed = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+  const record = signer.finish();
+  assert.deepEqual(record, proposed.issuance);
+  const validated = validate(txs, record);
+  assert.deepEqual(validated.receiptBytes, proposed.receiptBytes);
+  assert.deepEqual(validated.roots, proposed.roots);
+  commit(proposed.state);
+  state.apply(proposed.state);
+  return { receipts: [...proposed.receipts], result: proposed };
+}
+
+function query(method: string, params: Record<string, IconValue>): IconValue | null {
+  return icxCall(state, { to: CA, method, params }, ctxFor(state.height));
+}
+
+const failureOf = (r: Receipt): string | undefined => r.failure?.scoreCode ?? r.failure?.code;
+const pid = (n: number): string => `pseudo_${n.toString().padStart(12, '0')}`;
+const der = (pem: string): Uint8Array =>
+  new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+
+function issueTx(from = firmA!, o: { csr?: string; subjectId?: string; days?: string } = {}): Transaction {
+  return callTx(from, CA, 'issue', {
+    csr: o.csr ?? makeCsr(keyPair('P-256'), { subject: '' }),
+    subjectId: o.subjectId ?? pid(seed),
+    validityDays: o.days ?? '0x16d',
+  });
+}
+
+function issued(r: Receipt): string {
+  assert.equal(r.status, 1, JSON.stringify(r.failure));
+  const serial = r.eventLogs[0]!.indexed[1]!;
+  assert.match(serial, /^0x[0-9a-f]{32}$/);
+  return serial;
+}
+
+before(async () => {
+  const [governance, ca] = await Promise.all(
+    ['governance', 'certificate-authority'].map((n) =>
+      bundleContract(join(PROJECT_ROOT, 'contracts', n, 'index.ts')),
+    ),
+  );
+  const members = [
+    { address: admin1!.address, name: 'KOFIA', roles: ['admin'] },
+    { address: admin2!.address, name: 'Firm B admin', roles: ['admin'] },
+    { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
+    { address: firmB!.address, name: 'Firm B', roles: ['ra'] },
+  ];
+  state = CommittedState.empty();
+  const genesis = applyBlock(
+    state,
+    {
+      transactions: [],
+      genesis: [
+        {
+          address: GOVERNANCE,
+          code: governance!.code,
+          deployer: admin1!.address,
+          params: { config: { threshold: '0x2', members } },
+        },
+        { address: CA, code: ca!.code, deployer: admin1!.address },
+      ],
+    },
+    ctxFor(0),
+  );
+  commit(genesis.state);
+  state.apply(genesis.state);
+});
+
+describe('certificate SCORE through applyBlock', () => {
+  test('proposer issues, a validator re-executes identically; the chain verifies; no CSR subject data', () => {
+    const subjectId = pid(424242);
+    const { receipts, result } = block([issueTx(firmA!, { subjectId })]);
+    const serial = issued(receipts[0]!);
+    assert.ok(result.issuance);
+    assert.equal(result.issuance.signatures.length, 1);
+    const cert = query('getCertificate', { serial }) as Record<string, string>;
+    assert.equal(cert.status, 'good');
+    assert.equal(cert.firm, 'Firm A');
+    assert.equal(cert.blockHeight, `0x${state.height.toString(16)}`);
+    assert.equal(cert.txHash, receipts[0]!.txHash);
+    const chain = verifyChain({
+      root: hierarchy().root.certificate,
+      intermediates: [hierarchy().validatorCa.certificate, der(cert.chain!)],
+      leaf: der(cert.certificate!),
+      at: new Date(Number(BLOCK_TIME_US / 1000n) + 60_000),
+      purpose: 'end-entity',
+    });
+    assert.ok(chain.ok, JSON.stringify(chain));
+    assert.ok(chain.subjects.at(-1)!.includes(subjectId));
+    assert.ok(chain.subjects.at(-1)!.includes('Firm A'));
+    // Nothing of the CSR's subject anywhere: certificate, receipts, state writes.
+    const leafText = Buffer.from(der(cert.certificate!)).toString('latin1');
+    const writes = JSON.stringify(commitPreview(result));
+    for (const text of [leafText, JSON.stringify(receipts), writes, JSON.stringify(cert)]) {
+      assert.ok(!text.includes('Hong Gildong'));
+      assert.ok(!text.includes('Personal Data'));
+    }
+  });
+
+  test('a tampered recorded signature or a swapped issuer certificate makes the block invalid', () => {
+    const txs = [issueTx(firmA!)];
+    const ctx = ctxFor(state.height + 1);
+    const signer = proposerFor(ctx);
+    const proposed = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+    assert.equal(proposed.receipts[0]!.status, 1, JSON.stringify(proposed.receipts[0]!.failure));
+    const record = signer.finish()!;
+    const sig = new Uint8Array(record.signatures[0]!.signature);
+    sig[sig.length - 1]! ^= 0x01;
+    const tampered = { ...record, signatures: [{ ...record.signatures[0]!, signature: sig }] };
+    assert.throws(
+      () => validate(txs, tampered),
+      (e) =>
+        e instanceof BlockInvalidError && e.code === 'BLOCK_INVALID' && e.detail.reason === 'BAD_SIGNATURE',
+    );
+    const hash = new Uint8Array(record.signatures[0]!.tbsSha256);
+    hash[0]! ^= 0x80;
+    assert.throws(
+      () => validate(txs, { ...record, signatures: [{ ...record.signatures[0]!, tbsSha256: hash }] }),
+      (e) => e instanceof BlockInvalidError && e.detail.reason === 'TBS_MISMATCH',
+    );
+    const other = proposerFor(ctx);
+    other.builder();
+    const swapped = { ...record, issuerCertificate: other.finish()!.issuerCertificate };
+    assert.throws(() => validate(txs, swapped), BlockInvalidError);
+    assert.throws(
+      () => validate(txs, { ...record, signatures: [...record.signatures, record.signatures[0]!] }),
+      (e) => e instanceof BlockInvalidError && e.detail.reason === 'EXTRA_SIGNATURES',
+    );
+    assert.throws(() => validate(txs, undefined), BlockInvalidError);
+    // The untampered record still validates.
+    assert.deepEqual(validate(txs, record).roots, proposed.roots);
+  });
+
+  test('refusals: NOT_RA, KEY_IN_USE, CSR_NOT_ANONYMOUS, BAD_VALIDITY, BAD_SUBJECT_ID, BAD_POP, no signer, not the CA', () => {
+    const key = keyPair('P-256');
+    const csr = makeCsr(key, { subject: '' });
+    const { receipts } = block([
+      issueTx(outsider!),
+      issueTx(admin1!),
+      issueTx(firmA!, { csr }),
+      issueTx(firmB!, { csr: makeCsr(key, { subject: '' }) }),
+      issueTx(firmA!, { csr: makeCsr(keyPair('P-256'), { subject: PERSONAL }) }),
+      issueTx(firmA!, { days: '0x448' }),
+      issueTx(firmA!, { subjectId: 'short' }),
+      issueTx(firmA!, { subjectId: 'Hong Gildong 800101' }),
+      issueTx(firmA!, { csr: makeCsr(key, { subject: '', signWith: keyPair('P-256').privateKey }) }),
+      issueTx(firmA!, { csr: 'not a csr' }),
+    ]);
+    assert.deepEqual(receipts.map(failureOf), [
+      'NOT_RA',
+      'NOT_RA',
+      undefined,
+      'KEY_IN_USE',
+      'CSR_NOT_ANONYMOUS',
+      'BAD_VALIDITY',
+      'BAD_SUBJECT_ID',
+      'BAD_SUBJECT_ID',
+      'BAD_POP',
+      'MALFORMED_CSR',
+    ]);
+    // Without a block signer the issuance fails the transaction (not the block).
+    const noSigner = applyBlock(state, { transactions: [issueTx(firmA!)] }, ctxFor(state.height + 1));
+    assert.equal(failureOf(noSigner.receipts[0]!), 'PKI_UNAVAILABLE');
+    // A chain whose certificate authority is elsewhere: the SCORE may not use pki.
+    const elsewhere = applyBlock(
+      state,
+      { transactions: [issueTx(firmA!)] },
+      ctxFor(state.height + 1, { certificateAuthorityAddress: `cx${'00'.repeat(19)}09` }),
+    );
+    assert.equal(failureOf(elsewhere.receipts[0]!), 'PKI_FORBIDDEN');
+  });
+
+  test('lifecycle: issue → suspend → resume → revoke, with getStatus at each step and every refusal', () => {
+    const serial = issued(block([issueTx(firmA!)]).receipts[0]!);
+    const status = () => query('getStatus', { serial }) as Record<string, string>;
+    assert.deepEqual(status(), { status: 'good' });
+    const step = (tx: Transaction): string | undefined => failureOf(block([tx]).receipts[0]!);
+
+    assert.equal(step(callTx(firmA!, CA, 'resume', { serial })), 'NOT_SUSPENDED');
+    assert.equal(step(callTx(firmB!, CA, 'suspend', { serial })), 'NOT_ISSUER');
+    assert.equal(step(callTx(firmA!, CA, 'suspend', { serial })), undefined);
+    assert.deepEqual(status(), { status: 'suspended' });
+    assert.equal(step(callTx(firmA!, CA, 'suspend', { serial })), 'ALREADY_SUSPENDED');
+    assert.equal(step(callTx(firmB!, CA, 'register', { serial, customerRef: pid(7) })), 'NOT_GOOD');
+    assert.equal(step(callTx(firmA!, CA, 'resume', { serial })), undefined);
+    assert.deepEqual(status(), { status: 'good' });
+
+    assert.equal(step(callTx(firmB!, CA, 'register', { serial, customerRef: 'x' })), 'BAD_CUSTOMER_REF');
+    assert.equal(step(callTx(firmA!, CA, 'register', { serial, customerRef: pid(7) })), 'SAME_FIRM');
+    const registered = block([callTx(firmB!, CA, 'register', { serial, customerRef: pid(7) })]).receipts[0]!;
+    assert.equal(registered.status, 1, JSON.stringify(registered.failure));
+    assert.equal(registered.eventLogs[0]!.indexed[1], serial);
+    assert.equal(step(callTx(firmB!, CA, 'register', { serial, customerRef: pid(8) })), 'ALREADY_REGISTERED');
+
+    assert.equal(step(callTx(firmB!, CA, 'revoke', { serial, reason: '0x1' })), 'NOT_ISSUER');
+    assert.equal(step(callTx(firmA!, CA, 'revoke', { serial, reason: '0x6' })), 'BAD_REASON');
+    const revoked = block([callTx(admin2!, CA, 'revoke', { serial, reason: '0x1' })]).receipts[0]!;
+    assert.equal(revoked.status, 1, JSON.stringify(revoked.failure));
+    assert.equal(revoked.eventLogs[0]!.indexed[1], serial);
+    assert.deepEqual(status(), {
+      status: 'revoked',
+      revokedAt: `0x${state.height.toString(16)}`,
+      reason: '0x1',
+    });
+    assert.equal(step(callTx(firmA!, CA, 'revoke', { serial, reason: '0x0' })), 'ALREADY_REVOKED');
+    assert.equal(step(callTx(firmA!, CA, 'suspend', { serial })), 'ALREADY_REVOKED');
+    assert.equal(step(callTx(firmA!, CA, 'resume', { serial })), 'NOT_SUSPENDED');
+    assert.equal((query('getCertificate', { serial }) as Record<string, string>).status, 'revoked');
+
+    // A one-day certificate is expired (for getStatus and getCertificate) once the block time passes notAfter.
+    const short = issued(block([issueTx(firmA!, { days: '0x1' })]).receipts[0]!);
+    const later = (method: string, days: bigint) =>
+      icxCall(
+        state,
+        { to: CA, method, params: { serial: short } },
+        ctxFor(state.height, { timestamp: BLOCK_TIME_US + days * 86_400_000_000n }),
+      ) as Record<string, string>;
+    assert.equal(later('getStatus', 0n).status, 'good');
+    assert.equal(later('getStatus', 2n).status, 'expired');
+    assert.equal(later('getCertificate', 2n).status, 'expired');
+
+    const unknown = `0x${'11'.repeat(16)}`;
+    assert.deepEqual(query('getStatus', { serial: unknown }), { status: 'unknown' });
+    assert.equal(step(callTx(firmA!, CA, 'suspend', { serial: unknown })), 'UNKNOWN_SERIAL');
+    assert.equal(step(callTx(firmA!, CA, 'suspend', { serial: 'nope' })), 'BAD_SERIAL');
+  });
+});
+
+/** The block's state writes (the overlay is sealed; commit() was already called, so read them again). */
+function commitPreview(result: ApplyResult): unknown {
+  return result.state.writeSet();
+}
