@@ -10,9 +10,17 @@ import { benchStorage } from './storage.js';
 import { benchConsensus } from './consensus.js';
 import { benchScore } from './score.js';
 import { benchPki } from './pki.js';
+import { benchCertificates } from './certificates.js';
 
 const results: Result[] = [];
-for (const suite of [benchTransactions, benchStorage, benchConsensus, benchScore, benchPki]) {
+for (const suite of [
+  benchTransactions,
+  benchStorage,
+  benchConsensus,
+  benchScore,
+  benchPki,
+  benchCertificates,
+]) {
   for (const r of await suite()) {
     results.push(r);
     process.stderr.write(`${r.name}: ${Math.round(r.median)} ${r.unit}\n`);

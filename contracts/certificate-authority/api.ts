@@ -30,19 +30,41 @@ export const CERTIFICATE_AUTHORITY_API: ScoreApi = {
       ],
       'str',
     ),
+    renew: write([serial, { name: 'csr', type: 'str' }], 'str'),
     revoke: write([serial, { name: 'reason', type: 'int' }]),
     suspend: write([serial]),
     resume: write([serial]),
     register: write([serial, { name: 'customerRef', type: 'str' }]),
     getCertificate: read([serial], 'dict'),
     getStatus: read([serial], 'dict'),
+    getIssuer: read([{ name: 'height', type: 'int' }], 'str'),
+    getLogCheckpoint: read([], 'dict'),
+    getInclusionProof: read(
+      [
+        { name: 'leafIndex', type: 'int' },
+        { name: 'treeSize', type: 'int' },
+      ],
+      'dict',
+    ),
+    getConsistencyProof: read(
+      [
+        { name: 'size1', type: 'int' },
+        { name: 'size2', type: 'int' },
+      ],
+      'dict',
+    ),
   },
-  // Each event is a leaf of the certificate log; the serial (0x-hex) is always the first indexed value.
+  // Each event is a leaf of the certificate log; the serial (0x-hex) is always the first indexed value and a firm
+  // the second: the issuing firm, except in CertificateRegistered (the registering firm).
   events: {
     CertificateIssued: event(['serial', 'firm'], ['subjectId', 'fingerprint', 'validityDays:int']),
-    CertificateRevoked: event(['serial'], ['reason:int', 'by:Address']),
-    CertificateSuspended: event(['serial'], ['by:Address']),
-    CertificateResumed: event(['serial'], ['by:Address']),
+    CertificateRevoked: event(['serial', 'firm'], ['reason:int', 'by:Address']),
+    CertificateSuspended: event(['serial', 'firm'], ['by:Address']),
+    CertificateResumed: event(['serial', 'firm'], ['by:Address']),
+    CertificateRenewed: event(
+      ['serial', 'firm'],
+      ['renewedFrom', 'subjectId', 'fingerprint', 'validityDays:int', 'by:Address'],
+    ),
     CertificateRegistered: event(['serial', 'firm'], ['customerRef']),
   },
 };

@@ -35,11 +35,20 @@ interface CertificateRecord {
   notAfter: string;
   revokedAt?: string;
   reason?: string;
+  /** 0x-hex days, as requested at issue (kept by a renewal). */
+  validityDays?: string;
+  /** The certificate this one renewed / the certificate that renewed this one. */
+  renewedFrom?: string;
+  renewedBy?: string;
 }
 
 type PkiAnswer<T> = ({ ok: true } & T) | { ok: false; code: string; message: string };
 
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
+
+function checkLogSize(size: bigint): void {
+  require_(size >= 0n && size <= 0xffffffffn, 'BAD_LOG_SIZE', 'a log size is 0…2^32-1');
+}
 
 export default class CertificateAuthorityScore extends Score {
   static readonly api: ScoreApi = CERTIFICATE_AUTHORITY_API;
@@ -49,12 +58,48 @@ export default class CertificateAuthorityScore extends Score {
   private readonly keys = new DictDB('keys', 'str');
   /** `<serial>/<firm>` → customerRef: firms that accepted the certificate for their own customer. */
   private readonly registrations = new DictDB('registrations', 'str');
+  /** 0x-hex block height → PEM of that block's issuer certificate, for blocks that issued anything. */
+  private readonly issuers = new DictDB('issuers', 'str');
 
   issue(csr: string, subjectId: string, validityDays: bigint): string {
     const who = caller(this.ctx.sender);
     require_(who.ra && who.firm !== undefined, 'NOT_RA', 'only RA firms issue certificates');
     checkSubjectId(subjectId);
     checkValidity(validityDays);
+    const record = this.certify(csr, subjectId, who.firm, who.address, validityDays);
+    emit('CertificateIssued', [record.serial, who.firm], [subjectId, record.fingerprint, hex(validityDays)]);
+    return record.serial;
+  }
+
+  /**
+   * A new certificate for a new key, for the same subject, firm and validity length; the old one stays as it
+   * is (valid until it expires or is revoked) and the two are linked (renewedFrom / renewedBy). A certificate
+   * is renewed at most once; a revoked one is not renewed.
+   */
+  renew(serial: string, csr: string): string {
+    const { record: old, who } = this.managed(serial);
+    require_(old.status !== 'revoked', 'ALREADY_REVOKED', `${serial} is revoked`);
+    require_(old.renewedBy === undefined, 'ALREADY_RENEWED', `${serial} was renewed by ${old.renewedBy}`);
+    const validityDays = BigInt(old.validityDays ?? '0x16d');
+    const record = this.certify(csr, old.subjectId, old.firm, who.address, validityDays, serial);
+    this.save({ ...old, renewedBy: record.serial });
+    emit(
+      'CertificateRenewed',
+      [record.serial, old.firm],
+      [serial, old.subjectId, record.fingerprint, hex(validityDays), who.address],
+    );
+    return record.serial;
+  }
+
+  /** Parses and checks the CSR, has the block issuer certify its key, stores the new record. */
+  private certify(
+    csr: string,
+    subjectId: string,
+    firm: string,
+    by: string,
+    validityDays: bigint,
+    renewedFrom?: string,
+  ): CertificateRecord {
     const parsed = pki('parseCsr', { pem: csr }) as PkiAnswer<{
       spki: string;
       fingerprint: string;
@@ -69,7 +114,7 @@ export default class CertificateAuthorityScore extends Score {
     require_(!this.keys.has(parsed.fingerprint), 'KEY_IN_USE', 'this public key is already certified');
     const issued = pki('issue', {
       subjectId,
-      firm: who.firm,
+      firm,
       spki: parsed.spki,
       validityDays: hex(validityDays),
       index: 0,
@@ -83,16 +128,18 @@ export default class CertificateAuthorityScore extends Score {
       chain: issued.chain,
       blockHeight: hex(this.ctx.height),
       txHash: this.ctx.txHash ?? '',
-      firm: who.firm,
-      issuer: who.address,
+      firm,
+      issuer: by,
       subjectId,
       fingerprint: parsed.fingerprint,
       notAfter: issued.notAfter,
+      validityDays: hex(validityDays),
+      ...(renewedFrom === undefined ? {} : { renewedFrom }),
     };
     this.certificates.set(issued.serial, record);
     this.keys.set(parsed.fingerprint, issued.serial);
-    emit('CertificateIssued', [issued.serial, who.firm], [subjectId, parsed.fingerprint, hex(validityDays)]);
-    return issued.serial;
+    this.issuers.set(hex(this.ctx.height), issued.chain);
+    return record;
   }
 
   revoke(serial: string, reason: bigint): void {
@@ -100,7 +147,7 @@ export default class CertificateAuthorityScore extends Score {
     const { record, who } = this.managed(serial);
     require_(record.status !== 'revoked', 'ALREADY_REVOKED', `${serial} is already revoked`);
     this.save({ ...record, status: 'revoked', revokedAt: hex(this.ctx.height), reason: hex(reason) });
-    emit('CertificateRevoked', [serial], [hex(reason), who.address]);
+    emit('CertificateRevoked', [serial, record.firm], [hex(reason), who.address]);
   }
 
   suspend(serial: string): void {
@@ -108,14 +155,14 @@ export default class CertificateAuthorityScore extends Score {
     require_(record.status !== 'revoked', 'ALREADY_REVOKED', `${serial} is revoked`);
     require_(record.status !== 'suspended', 'ALREADY_SUSPENDED', `${serial} is already suspended`);
     this.save({ ...record, status: 'suspended' });
-    emit('CertificateSuspended', [serial], [who.address]);
+    emit('CertificateSuspended', [serial, record.firm], [who.address]);
   }
 
   resume(serial: string): void {
     const { record, who } = this.managed(serial);
     require_(record.status === 'suspended', 'NOT_SUSPENDED', `${serial} is not suspended`);
     this.save({ ...record, status: 'good' });
-    emit('CertificateResumed', [serial], [who.address]);
+    emit('CertificateResumed', [serial, record.firm], [who.address]);
   }
 
   register(serial: string, customerRef: string): void {
@@ -141,7 +188,17 @@ export default class CertificateAuthorityScore extends Score {
       blockHeight: r.blockHeight,
       txHash: r.txHash,
       firm: r.firm,
+      ...(r.renewedFrom === undefined ? {} : { renewedFrom: r.renewedFrom }),
+      ...(r.renewedBy === undefined ? {} : { renewedBy: r.renewedBy }),
     };
+  }
+
+  /** The block issuer certificate (PEM) of the block at `height`, if that block issued certificates. */
+  getIssuer(height: bigint): string {
+    require_(height >= 0n, 'BAD_HEIGHT', 'height must not be negative');
+    const pem = this.issuers.get(hex(height)) as string | undefined;
+    if (pem === undefined) revert('UNKNOWN_ISSUER', `block ${hex(height)} issued no certificates`);
+    return pem;
   }
 
   getStatus(serial: string): Record<string, string> {
@@ -153,6 +210,38 @@ export default class CertificateAuthorityScore extends Score {
       ...(r.revokedAt === undefined ? {} : { revokedAt: r.revokedAt }),
       ...(r.reason === undefined ? {} : { reason: r.reason }),
     };
+  }
+
+  /** The certificate log after the last committed block: `{size, root}` (0x-hex), as in its header. */
+  getLogCheckpoint(): Record<string, string> {
+    const r = pki('logCheckpoint', {}) as PkiAnswer<{ size: string; root: string }>;
+    if (!r.ok) revert(r.code, r.message);
+    return { size: r.size, root: r.root };
+  }
+
+  /** RFC 6962 inclusion proof of leaf `leafIndex` in the log's tree of `treeSize` leaves. */
+  getInclusionProof(leafIndex: bigint, treeSize: bigint): Record<string, string | string[]> {
+    checkLogSize(treeSize);
+    require_(leafIndex >= 0n && leafIndex < treeSize, 'BAD_LEAF_INDEX', 'leafIndex must be below treeSize');
+    const r = pki('logInclusion', { leafIndex: hex(leafIndex), treeSize: hex(treeSize) }) as PkiAnswer<{
+      leafIndex: string;
+      treeSize: string;
+      leafHash: string;
+      proof: string[];
+    }>;
+    if (!r.ok) revert(r.code, r.message);
+    return { leafIndex: r.leafIndex, treeSize: r.treeSize, leafHash: r.leafHash, proof: r.proof };
+  }
+
+  /** RFC 6962 consistency proof between the log's trees of `size1` and `size2` leaves. */
+  getConsistencyProof(size1: bigint, size2: bigint): Record<string, string[]> {
+    checkLogSize(size1);
+    checkLogSize(size2);
+    const r = pki('logConsistency', { size1: hex(size1), size2: hex(size2) }) as PkiAnswer<{
+      proof: string[];
+    }>;
+    if (!r.ok) revert(r.code, r.message);
+    return { proof: r.proof };
   }
 
   /** Revoked stays revoked; a good or suspended certificate past its notAfter (block time) is expired. */

@@ -23,6 +23,12 @@ import {
 /** Reads a stored perfect-subtree node; undefined when storage does not have it. */
 export type NodeReader = (level: number, index: number) => Promise<Uint8Array | undefined>;
 
+/**
+ * The same, synchronously (e.g. over SCORE state inside applyBlock). The algorithms below are written once,
+ * over a sync reader; each async function reads the nodes it needs first (concurrently), then runs its sync twin.
+ */
+export type SyncNodeReader = (level: number, index: number) => Uint8Array | undefined;
+
 export interface NodeAddress {
   readonly level: number;
   readonly index: number;
@@ -59,12 +65,8 @@ export function perfectCover({ start, end }: LeafRange): NodeAddress[] {
   return cover;
 }
 
-async function readNode(
-  read: NodeReader,
-  { level, index }: NodeAddress,
-  hasher: MerkleHasher,
-): Promise<Uint8Array> {
-  const hash = await read(level, index);
+function readNode(read: SyncNodeReader, { level, index }: NodeAddress, hasher: MerkleHasher): Uint8Array {
+  const hash = read(level, index);
   if (hash === undefined) {
     throw new MerkleError('MISSING_NODE', `cert log node (${level}, ${index}) is missing`, { level, index });
   }
@@ -77,32 +79,37 @@ async function readNode(
   return hash;
 }
 
-/** Reads every node the ranges need (concurrently) and folds each range into its root. */
+/** Reads the given nodes concurrently and serves them to a sync algorithm (absent ones stay absent). */
+async function prefetch(read: NodeReader, addresses: readonly NodeAddress[]): Promise<SyncNodeReader> {
+  const hashes = await Promise.all(addresses.map(({ level, index }) => read(level, index)));
+  const byAddress = new Map<string, Uint8Array | undefined>();
+  addresses.forEach(({ level, index }, i) => byAddress.set(`${level}/${index}`, hashes[i]));
+  return (level, index) => byAddress.get(`${level}/${index}`);
+}
+
+/** Folds each range into its root from the nodes of its perfect cover. */
+function rangeRootsSync(
+  read: SyncNodeReader,
+  ranges: readonly LeafRange[],
+  hasher: MerkleHasher,
+): Uint8Array[] {
+  return ranges.map((range) => hasher.foldRight(perfectCover(range).map((a) => readNode(read, a, hasher))));
+}
+
 async function rangeRoots(
   read: NodeReader,
   ranges: readonly LeafRange[],
   hasher: MerkleHasher,
 ): Promise<Uint8Array[]> {
-  const covers = ranges.map(perfectCover);
-  const hashes = await Promise.all(covers.flat().map((address) => readNode(read, address, hasher)));
-  let next = 0;
-  return covers.map((cover) => {
-    const part = hashes.slice(next, next + cover.length);
-    next += cover.length;
-    return hasher.foldRight(part);
-  });
+  return rangeRootsSync(await prefetch(read, ranges.flatMap(perfectCover)), ranges, hasher);
 }
 
-/**
- * Appends leaves to a log of `size` leaves whose nodes `read` returns. Pure apart from the reads: the
- * caller persists `nodes` (and the new size) atomically, then the log has `size + leafHashes.length` leaves.
- */
-export async function appendLeafHashes(
-  read: NodeReader,
+/** Checks the arguments of an append and returns the frontier it reads. */
+function appendFrontier(
   size: number,
   leafHashes: readonly Uint8Array[],
-  hasher: MerkleHasher = certLogHasher,
-): Promise<AppendResult> {
+  hasher: MerkleHasher,
+): NodeAddress[] {
   checkCount(size, 'size');
   checkCount(size + leafHashes.length, 'new size');
   leafHashes.forEach((leafHash, i) => {
@@ -110,10 +117,20 @@ export async function appendLeafHashes(
       throw new MerkleError('INVALID_ARGUMENT', 'leaf hash has the wrong length', { index: i });
     }
   });
-  const frontierAddresses = perfectCover({ start: 0, end: size });
-  const frontierHashes = await Promise.all(frontierAddresses.map((a) => readNode(read, a, hasher)));
-  const frontier = frontierAddresses.map((a, i) => ({ level: a.level, hash: frontierHashes[i]! }));
+  return perfectCover({ start: 0, end: size });
+}
 
+/** appendLeafHashes over a sync reader. */
+export function appendLeafHashesSync(
+  read: SyncNodeReader,
+  size: number,
+  leafHashes: readonly Uint8Array[],
+  hasher: MerkleHasher = certLogHasher,
+): AppendResult {
+  const frontier = appendFrontier(size, leafHashes, hasher).map((a) => ({
+    level: a.level,
+    hash: readNode(read, a, hasher),
+  }));
   const nodes: LogNode[] = [];
   let n = size;
   for (const leafHash of leafHashes) {
@@ -133,6 +150,30 @@ export async function appendLeafHashes(
   return { size: n, root: hasher.foldRight(frontier.map((f) => f.hash)), nodes };
 }
 
+/**
+ * Appends leaves to a log of `size` leaves whose nodes `read` returns. Pure apart from the reads: the
+ * caller persists `nodes` (and the new size) atomically, then the log has `size + leafHashes.length` leaves.
+ */
+export async function appendLeafHashes(
+  read: NodeReader,
+  size: number,
+  leafHashes: readonly Uint8Array[],
+  hasher: MerkleHasher = certLogHasher,
+): Promise<AppendResult> {
+  const reader = await prefetch(read, appendFrontier(size, leafHashes, hasher));
+  return appendLeafHashesSync(reader, size, leafHashes, hasher);
+}
+
+/** logRoot over a sync reader. */
+export function logRootSync(
+  read: SyncNodeReader,
+  size: number,
+  hasher: MerkleHasher = certLogHasher,
+): Uint8Array {
+  checkCount(size, 'size');
+  return rangeRootsSync(read, [{ start: 0, end: size }], hasher)[0]!;
+}
+
 /** The log's root when it had `size` leaves (MTH(D[0:size])). */
 export async function logRoot(
   read: NodeReader,
@@ -144,6 +185,16 @@ export async function logRoot(
   return root!;
 }
 
+/** logInclusionProof over a sync reader. */
+export function logInclusionProofSync(
+  read: SyncNodeReader,
+  leafIndex: number,
+  treeSize: number,
+  hasher: MerkleHasher = certLogHasher,
+): Uint8Array[] {
+  return rangeRootsSync(read, inclusionProofRanges(leafIndex, treeSize), hasher);
+}
+
 /** RFC 6962 inclusion proof of leaf `leafIndex` in the tree of `treeSize` leaves. */
 export async function logInclusionProof(
   read: NodeReader,
@@ -152,6 +203,16 @@ export async function logInclusionProof(
   hasher: MerkleHasher = certLogHasher,
 ): Promise<Uint8Array[]> {
   return rangeRoots(read, inclusionProofRanges(leafIndex, treeSize), hasher);
+}
+
+/** logConsistencyProof over a sync reader. */
+export function logConsistencyProofSync(
+  read: SyncNodeReader,
+  size1: number,
+  size2: number,
+  hasher: MerkleHasher = certLogHasher,
+): Uint8Array[] {
+  return rangeRootsSync(read, consistencyProofRanges(size1, size2), hasher);
 }
 
 /** RFC 6962 consistency proof between the trees of `size1` and `size2` leaves (0 < size1 <= size2). */

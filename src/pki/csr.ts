@@ -161,6 +161,9 @@ function acceptKey(spki: Uint8Array): { key: KeyObject; keyType: CsrKeyType; key
     );
   }
   // The SPKI goes into the certificate as is, so it must be the canonical form (uncompressed point, named curve).
+  // A named-curve EC key with an uncompressed point has one DER spelling: its fixed header, then the point
+  // (which createPublicKey has checked is on the curve); anything else is compared with the key's own export.
+  if (keyType !== 'RSA' && isCanonicalEcSpki(spki, keyType)) return { key, keyType, keyBits };
   const canonical = key.export({ format: 'der', type: 'spki' });
   if (!bytesEqual(new Uint8Array(canonical), spki)) {
     throw new CsrError(
@@ -169,6 +172,21 @@ function acceptKey(spki: Uint8Array): { key: KeyObject; keyType: CsrKeyType; key
     );
   }
   return { key, keyType, keyBits };
+}
+
+/** SubjectPublicKeyInfo headers of named-curve EC keys up to the uncompressed point's 0x04 (RFC 5480). */
+const EC_SPKI_HEADERS = {
+  'P-256': Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03010703420004', 'hex'),
+  'P-384': Buffer.from('3076301006072a8648ce3d020106052b8104002203620004', 'hex'),
+} as const;
+const EC_POINT_BYTES = { 'P-256': 64, 'P-384': 96 } as const;
+
+function isCanonicalEcSpki(spki: Uint8Array, keyType: 'P-256' | 'P-384'): boolean {
+  const header = EC_SPKI_HEADERS[keyType];
+  return (
+    spki.length === header.length + EC_POINT_BYTES[keyType] &&
+    bytesEqual(spki.subarray(0, header.length), new Uint8Array(header))
+  );
 }
 
 /** Parses and checks a CSR; throws CsrError with a precise code. */

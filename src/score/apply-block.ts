@@ -22,6 +22,7 @@ import { encodeReceipt, receiptHash, receiptsRoot, type EventLog, type Receipt }
 import type { ValidatorChange } from './score-store.js';
 
 import { CHAIN_CONFIG_KEY } from './state-layout.js';
+import { appendCertLog, certLogLeafData, type CertLogCheckpoint } from './cert-log-state.js';
 
 export { commit } from './overlay.js';
 
@@ -46,6 +47,11 @@ export interface ApplyResult {
   /** encodeReceipt of each receipt, as committed (`CommittedTransaction.receiptBytes`). */
   readonly receiptBytes: readonly Uint8Array[];
   readonly roots: BlockRoots;
+  /**
+   * The certificate log after this block (DESIGN §3: certLogRoot and certLogSize of the header): every event of
+   * the certificate SCORE in a successful transaction is a leaf, in transaction and event order.
+   */
+  readonly certLog: CertLogCheckpoint;
   /** Validator sets governance scheduled in this block, for the node to apply at their height. */
   readonly validatorChanges: readonly ValidatorChange[];
   /**
@@ -117,6 +123,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
   const receipts: Receipt[] = [];
   const validatorChanges: ValidatorChange[] = [];
   const diagnostics: { txIndex: number; error: unknown }[] = [];
+  const leaves: Uint8Array[] = [];
   block.transactions.forEach((tx, txIndex) => {
     const txState = state.beginTx();
     let outcome: TxOutcome;
@@ -129,6 +136,12 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
     if (outcome.failure === undefined) {
       state.merge(txState);
       validatorChanges.push(...outcome.validatorChanges);
+      const txHash = `0x${bytesToHex(tx.hash)}`;
+      for (const event of outcome.events) {
+        if (event.scoreAddress !== ctx.certificateAuthorityAddress) continue;
+        const leaf = certLogLeafData(event, ctx.height, txHash);
+        if (leaf !== undefined) leaves.push(leaf);
+      }
     } else if (outcome.failure.code === 'INTERNAL') {
       diagnostics.push({ txIndex, error: outcome.internal });
     }
@@ -152,6 +165,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
     if (e instanceof BlockIssuerError) throw blockInvalid(e);
     throw e;
   }
+  const certLog = appendCertLog(state, leaves);
   const receiptBytes = receipts.map(encodeReceipt);
   const stateRoot = state.seal();
   return {
@@ -164,6 +178,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
       receiptsRoot: receiptsRoot(receiptBytes.map(receiptHash)),
       stateRoot,
     },
+    certLog,
     validatorChanges,
     diagnostics,
   };

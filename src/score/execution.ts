@@ -244,6 +244,7 @@ export class Executor {
             signer: this.ctx.blockSigner,
             txHash: req.txHash,
             readonly,
+            state,
             fault: (e) => {
               this.blockFault ??= e;
             },

@@ -16,6 +16,13 @@ import { DEFAULT_MAX_VALIDITY_DAYS, validityWindow } from '../pki/profiles.js';
 import type { BlockSigner } from '../pki/block-issuer.js';
 import { failure, type FailureCode } from './errors.js';
 import { Refusal } from './sandbox.js';
+import type { StateReader } from './overlay.js';
+import {
+  certLogCheckpoint,
+  certLogConsistencyProof,
+  certLogInclusionProof,
+  stateNodeReader,
+} from './cert-log-state.js';
 
 export interface PkiCallContext {
   readonly channel: string;
@@ -25,6 +32,8 @@ export interface PkiCallContext {
   readonly signer: BlockSigner | undefined;
   readonly txHash: string | undefined;
   readonly readonly: boolean;
+  /** The state the call sees: the certificate log ops read it (the log as of the parent block in a tx). */
+  readonly state: StateReader;
   /** Records a block fault (the executor turns it into BlockInvalidError). */
   readonly fault: (e: BlockIssuerError) => void;
 }
@@ -94,6 +103,10 @@ export function pkiOperation(c: PkiCallContext, operation: string, argsJson: str
       }
     case 'issue':
       return issue(c, args);
+    case 'logCheckpoint':
+    case 'logInclusion':
+    case 'logConsistency':
+      return logOperation(c.state, operation, args);
     default:
       return refuse('INVALID_PKI_CALL', `unknown pki operation '${operation.slice(0, 40)}'`);
   }
@@ -154,5 +167,45 @@ function checkProfile(
     bytesToHex(p.parentHash) !== bytesToHex(c.parentHash)
   ) {
     throw new Error('the block signer was made for another block');
+  }
+}
+
+const MAX_LOG_SIZE = 0xffffffff;
+const hex0x = (b: Uint8Array): string => `0x${bytesToHex(b)}`;
+
+/**
+ * The certificate log (cert-log-state.ts), read-only: `logCheckpoint {}` → `{ok, size, root}`,
+ * `logInclusion {leafIndex, treeSize}` → `{ok, leafIndex, treeSize, leafHash, proof[]}`, `logConsistency {size1,
+ * size2}` → `{ok, proof[]}`; sizes 0x-hex, hashes 0x-hex. A size beyond the log or an index outside the tree is
+ * `{ok: false, code: 'BAD_LOG_SIZE' | 'BAD_LEAF_INDEX'}`, for the SCORE to revert with.
+ */
+function logOperation(state: StateReader, operation: string, args: Record<string, unknown>): string {
+  const { size, root } = certLogCheckpoint(state);
+  const no = (code: string, message: string): string => JSON.stringify({ ok: false, code, message });
+  switch (operation) {
+    case 'logCheckpoint':
+      return JSON.stringify({ ok: true, size: `0x${size.toString(16)}`, root: hex0x(root) });
+    case 'logInclusion': {
+      const leafIndex = int(args, 'leafIndex', MAX_LOG_SIZE);
+      const treeSize = int(args, 'treeSize', MAX_LOG_SIZE);
+      if (treeSize > size) return no('BAD_LOG_SIZE', `treeSize must be at most the log size ${size}`);
+      if (leafIndex >= treeSize) return no('BAD_LEAF_INDEX', 'leafIndex must be below treeSize');
+      const leafHash = stateNodeReader(state)(0, leafIndex);
+      if (leafHash === undefined) throw new Error(`cert log leaf ${leafIndex} is missing`);
+      return JSON.stringify({
+        ok: true,
+        leafIndex: `0x${leafIndex.toString(16)}`,
+        treeSize: `0x${treeSize.toString(16)}`,
+        leafHash: hex0x(leafHash),
+        proof: certLogInclusionProof(state, leafIndex, treeSize).map(hex0x),
+      });
+    }
+    default: {
+      const size1 = int(args, 'size1', MAX_LOG_SIZE);
+      const size2 = int(args, 'size2', MAX_LOG_SIZE);
+      if (size2 > size) return no('BAD_LOG_SIZE', `size2 must be at most the log size ${size}`);
+      if (size1 < 1 || size1 > size2) return no('BAD_LOG_SIZE', 'sizes must satisfy 0 < size1 <= size2');
+      return JSON.stringify({ ok: true, proof: certLogConsistencyProof(state, size1, size2).map(hex0x) });
+    }
   }
 }

@@ -9,6 +9,9 @@
  *   c/<0x code hash>               a deployed bundle, stored once per code hash
  *   g/validators                   validator set changes scheduled by governance
  *   k/chain-config                 the channel's chain config (root certificate, nid, consensus), genesis only
+ *   l/size                         the certificate log's size (leaf count, lowercase hex, no 0x)
+ *   l/<level hex>/<index hex>      a certificate log node: the hash (lowercase hex) of the perfect subtree of
+ *                                  leaves [index·2^level, (index+1)·2^level); level 0 holds the leaf hashes
  *
  * Addresses are fixed-length, so a SCORE's keys can never collide with another SCORE's.
  */
@@ -36,3 +39,10 @@ export const VALIDATOR_CHANGES_KEY = 'g/validators';
 
 /** Consensus-critical chain config written by genesis, so the genesis state root (and hash) covers it. */
 export const CHAIN_CONFIG_KEY = 'k/chain-config';
+
+/** The certificate log (src/score/cert-log-state.ts): written by applyBlock only, never by a SCORE. */
+export const CERT_LOG_SIZE_KEY = 'l/size';
+
+export function certLogNodeKey(level: number, index: number): string {
+  return `l/${level.toString(16)}/${index.toString(16)}`;
+}

@@ -22,6 +22,7 @@ import {
   type IssuanceRecord,
 } from '../../src/pki/block-issuer.js';
 import { verifyChain } from '../../src/pki/chain.js';
+import { certLogHasher } from '../../src/ledger/merkle.js';
 import { account, callTx, ctxAt, GOVERNANCE } from '../helpers/score-chain.js';
 import {
   BLOCK_TIME_US,
@@ -45,6 +46,30 @@ const [admin1, admin2, firmA, firmB, outsider] = [
 
 let state: CommittedState;
 let seed = 1;
+/** Every certificate log leaf so far, rebuilt here from the receipts by the documented encoding (docs/pki.md). */
+const expectedLeaves: Uint8Array[] = [];
+
+function expectedLeavesOf(receipts: readonly Receipt[], height: number): Uint8Array[] {
+  return receipts
+    .filter((r) => r.status === 1)
+    .flatMap((r) =>
+      r.eventLogs
+        .filter((e) => e.scoreAddress === CA)
+        .map((e) => {
+          const name = e.indexed[0]!.slice(0, e.indexed[0]!.indexOf('('));
+          const text = JSON.stringify([
+            'loopchain-cert-log-v1',
+            name,
+            e.indexed[1],
+            e.indexed[2],
+            `0x${height.toString(16)}`,
+            r.txHash,
+            e.data,
+          ]);
+          return new Uint8Array(Buffer.from(text, 'utf8'));
+        }),
+    );
+}
 
 function ctxFor(height: number, over: Partial<BlockContext> = {}): BlockContext {
   return ctxAt(height, {
@@ -87,6 +112,10 @@ function block(txs: Transaction[]): { receipts: Receipt[]; result: ApplyResult }
   const validated = validate(txs, record);
   assert.deepEqual(validated.receiptBytes, proposed.receiptBytes);
   assert.deepEqual(validated.roots, proposed.roots);
+  assert.deepEqual(validated.certLog, proposed.certLog);
+  expectedLeaves.push(...expectedLeavesOf(proposed.receipts, ctx.height));
+  assert.equal(proposed.certLog.size, expectedLeaves.length);
+  assert.deepEqual(proposed.certLog.root, certLogHasher.rootFromLeaves(expectedLeaves));
   commit(proposed.state);
   state.apply(proposed.state);
   return { receipts: [...proposed.receipts], result: proposed };
@@ -306,6 +335,196 @@ describe('certificate SCORE through applyBlock', () => {
     assert.deepEqual(query('getStatus', { serial: unknown }), { status: 'unknown' });
     assert.equal(step(callTx(firmA!, CA, 'suspend', { serial: unknown })), 'UNKNOWN_SERIAL');
     assert.equal(step(callTx(firmA!, CA, 'suspend', { serial: 'nope' })), 'BAD_SERIAL');
+  });
+});
+
+describe('renewal and block issuers', () => {
+  test('renew: issuing firm or admin, new anonymous key, linked records, old stays valid; getIssuer', () => {
+    const key = keyPair('P-256');
+    const first = block([issueTx(firmA!, { csr: makeCsr(key, { subject: '' }) })]);
+    const serial = issued(first.receipts[0]!);
+    const issuedAt = state.height;
+    const renewTx = (from: typeof firmA, csr = makeCsr(keyPair('P-256'), { subject: '' }), s = serial) =>
+      callTx(from!, CA, 'renew', { serial: s, csr });
+    const { receipts } = block([
+      renewTx(firmB), // another firm
+      renewTx(outsider), // not a member
+      renewTx(firmA, makeCsr(key, { subject: '' })), // the same key
+      renewTx(firmA, makeCsr(keyPair('P-256'), { subject: PERSONAL })),
+      renewTx(firmA, makeCsr(keyPair('P-256'), { subject: '', signWith: keyPair('P-256').privateKey })),
+      renewTx(firmA, undefined, `0x${'22'.repeat(16)}`),
+      renewTx(admin2), // an admin may renew
+      renewTx(firmA), // renewed already
+    ]);
+    assert.deepEqual(receipts.map(failureOf), [
+      'NOT_ISSUER',
+      'NOT_ISSUER',
+      'KEY_IN_USE',
+      'CSR_NOT_ANONYMOUS',
+      'BAD_POP',
+      'UNKNOWN_SERIAL',
+      undefined,
+      'ALREADY_RENEWED',
+    ]);
+    const renewed = receipts[6]!;
+    const event = renewed.eventLogs[0]!;
+    assert.match(event.indexed[0]!, /^CertificateRenewed\(/);
+    const next = event.indexed[1]!;
+    assert.notEqual(next, serial);
+    assert.equal(event.indexed[2], 'Firm A');
+    assert.equal(event.data[0], serial);
+    const oldCert = query('getCertificate', { serial }) as Record<string, string>;
+    const newCert = query('getCertificate', { serial: next }) as Record<string, string>;
+    assert.equal(oldCert.status, 'good'); // the old one stays valid until it expires or is revoked
+    assert.equal(oldCert.renewedBy, next);
+    assert.equal(newCert.renewedFrom, serial);
+    assert.equal(newCert.firm, 'Firm A');
+    assert.equal(newCert.status, 'good');
+    const chain = verifyChain({
+      root: hierarchy().root.certificate,
+      intermediates: [hierarchy().validatorCa.certificate, der(newCert.chain!)],
+      leaf: der(newCert.certificate!),
+      at: new Date(Number(BLOCK_TIME_US / 1000n) + 60_000),
+      purpose: 'end-entity',
+    });
+    assert.ok(chain.ok, JSON.stringify(chain));
+    // getIssuer: the issuer certificate of a block that issued, UNKNOWN_ISSUER otherwise.
+    assert.equal(query('getIssuer', { height: `0x${issuedAt.toString(16)}` }), oldCert.chain);
+    assert.equal(query('getIssuer', { height: `0x${state.height.toString(16)}` }), newCert.chain);
+    assert.notEqual(oldCert.chain, newCert.chain);
+    assert.throws(
+      () => query('getIssuer', { height: '0x0' }),
+      (e) => (e as { detail?: { scoreCode?: string } }).detail?.scoreCode === 'UNKNOWN_ISSUER',
+    );
+    // A revoked certificate is not renewed.
+    block([callTx(firmA!, CA, 'revoke', { serial: next, reason: '0x4' })]);
+    assert.equal(failureOf(block([renewTx(firmA, undefined, next)]).receipts[0]!), 'ALREADY_REVOKED');
+  });
+});
+
+describe('certificate log through applyBlock', () => {
+  test('leaves of successful transactions only, in order; roots equal a plain tree; two runs identical', () => {
+    const before = expectedLeaves.length;
+    const key = keyPair('P-256');
+    const txs = [
+      issueTx(firmA!, { csr: makeCsr(key, { subject: '' }) }),
+      issueTx(outsider!), // NOT_RA: no leaf
+      issueTx(firmB!, { csr: makeCsr(key, { subject: '' }) }), // KEY_IN_USE: no leaf
+      issueTx(firmB!),
+    ];
+    const ctx = ctxFor(state.height + 1);
+    // Two runs of the same block (the validator path re-executing a proposer's record) are identical.
+    const signer = proposerFor(ctx);
+    const proposed = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+    const record = signer.finish();
+    const [again, twice] = [validate(txs, record), validate(txs, record)];
+    assert.deepEqual(again.state.writeSet(), twice.state.writeSet());
+    assert.deepEqual(again.state.writeSet(), proposed.state.writeSet());
+    assert.deepEqual(again.certLog, twice.certLog);
+    const { receipts, result } = block(txs);
+    assert.deepEqual(
+      receipts.map((r) => r.status),
+      [1, 0, 0, 1],
+    );
+    assert.equal(result.certLog.size, before + 2);
+    assert.deepEqual(again.certLog, result.certLog);
+    // The issued events are the two new leaves, in transaction order.
+    const serials = [receipts[0]!, receipts[3]!].map(issued);
+    const tail = expectedLeaves
+      .slice(before)
+      .map((l) => JSON.parse(Buffer.from(l).toString('utf8')) as string[]);
+    assert.deepEqual(
+      tail.map((l) => [l[1], l[2], l[3]]),
+      [
+        ['CertificateIssued', serials[0], 'Firm A'],
+        ['CertificateIssued', serials[1], 'Firm B'],
+      ],
+    );
+    // A block with nothing certificate-related keeps the log as it is.
+    const empty = block([issueTx(outsider!)]);
+    assert.deepEqual(empty.result.certLog, result.certLog);
+  });
+
+  test('readonly checkpoints and proofs verify against checkpoints at different heights', () => {
+    const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.slice(2), 'hex'));
+    const checkpoint = () => {
+      const c = query('getLogCheckpoint', {}) as Record<string, string>;
+      return { size: Number(BigInt(c.size!)), root: unhex(c.root!) };
+    };
+    const first = issued(block([issueTx(firmA!)]).receipts[0]!);
+    const cp1 = checkpoint();
+    assert.equal(cp1.size, expectedLeaves.length);
+    assert.deepEqual(cp1.root, certLogHasher.rootFromLeaves(expectedLeaves));
+    block([callTx(firmA!, CA, 'suspend', { serial: first }), issueTx(firmB!), issueTx(firmA!)]);
+    block([callTx(firmA!, CA, 'resume', { serial: first })]);
+    const cp2 = checkpoint();
+    assert.equal(cp2.size, cp1.size + 4);
+    for (const [size, root] of [
+      [cp1.size, cp1.root],
+      [cp2.size, cp2.root],
+    ] as const) {
+      for (const leafIndex of [0, 1, size - 2, size - 1]) {
+        const p = query('getInclusionProof', {
+          leafIndex: `0x${leafIndex.toString(16)}`,
+          treeSize: `0x${size.toString(16)}`,
+        }) as { leafIndex: string; treeSize: string; leafHash: string; proof: string[] };
+        const leafHash = unhex(p.leafHash);
+        assert.deepEqual(leafHash, certLogHasher.hashLeaf(expectedLeaves[leafIndex]!));
+        certLogHasher.verifyInclusion({
+          leafIndex: Number(BigInt(p.leafIndex)),
+          treeSize: Number(BigInt(p.treeSize)),
+          leafHash,
+          proof: p.proof.map(unhex),
+          root,
+        });
+      }
+    }
+    for (const size1 of [1, cp1.size - 1, cp1.size]) {
+      const { proof } = query('getConsistencyProof', {
+        size1: `0x${size1.toString(16)}`,
+        size2: `0x${cp2.size.toString(16)}`,
+      }) as { proof: string[] };
+      certLogHasher.verifyConsistency({
+        size1,
+        size2: cp2.size,
+        root1: certLogHasher.rootFromLeaves(expectedLeaves.slice(0, size1)),
+        root2: cp2.root,
+        proof: proof.map(unhex),
+      });
+    }
+    const { proof } = query('getConsistencyProof', {
+      size1: `0x${cp1.size.toString(16)}`,
+      size2: `0x${cp2.size.toString(16)}`,
+    }) as { proof: string[] };
+    certLogHasher.verifyConsistency({
+      ...{ size1: cp1.size, root1: cp1.root },
+      size2: cp2.size,
+      root2: cp2.root,
+      proof: proof.map(unhex),
+    });
+    // Typed reverts.
+    const code = (method: string, params: Record<string, IconValue>): string | undefined => {
+      try {
+        query(method, params);
+        return undefined;
+      } catch (e) {
+        return (e as { detail?: { scoreCode?: string } }).detail?.scoreCode;
+      }
+    };
+    const beyond = `0x${(cp2.size + 1).toString(16)}`;
+    const size = `0x${cp2.size.toString(16)}`;
+    assert.equal(code('getInclusionProof', { leafIndex: '0x0', treeSize: beyond }), 'BAD_LOG_SIZE');
+    assert.equal(code('getInclusionProof', { leafIndex: size, treeSize: size }), 'BAD_LEAF_INDEX');
+    assert.equal(code('getInclusionProof', { leafIndex: '-0x1', treeSize: size }), 'BAD_LEAF_INDEX');
+    assert.equal(code('getInclusionProof', { leafIndex: '0x0', treeSize: '0x100000000' }), 'BAD_LOG_SIZE');
+    assert.equal(code('getConsistencyProof', { size1: '0x0', size2: size }), 'BAD_LOG_SIZE');
+    assert.equal(code('getConsistencyProof', { size1: size, size2: '0x1' }), 'BAD_LOG_SIZE');
+    assert.equal(code('getConsistencyProof', { size1: '0x1', size2: beyond }), 'BAD_LOG_SIZE');
+  });
+
+  test('an empty log has the empty root', () => {
+    const fresh = applyBlock(CommittedState.empty(), { transactions: [] }, ctxFor(0));
+    assert.deepEqual(fresh.certLog, { size: 0, root: certLogHasher.emptyRoot() });
   });
 });
 

@@ -4,9 +4,13 @@ import { sha256 } from '../../src/codec/hash.js';
 import { bytesToHex } from '../../src/codec/hex.js';
 import {
   appendLeafHashes,
+  appendLeafHashesSync,
   logConsistencyProof,
+  logConsistencyProofSync,
   logInclusionProof,
+  logInclusionProofSync,
   logRoot,
+  logRootSync,
   MemoryNodeStore,
   perfectCover,
   type NodeReader,
@@ -206,5 +210,27 @@ test('proofs and appends for sizes beyond 2^32 verify', async () => {
   await rejectsWith(
     appendLeafHashes(uniformReader, Number.MAX_SAFE_INTEGER, [uniformLevels[0]!]),
     'INVALID_ARGUMENT',
+  );
+});
+
+test('the sync twins give the same roots, proofs and appends as the async API', async () => {
+  const { store, leaves } = await buildLog(77, 5);
+  const sync = (level: number, index: number) => syncNodes.get(`${level}/${index}`);
+  const syncNodes = new Map<string, Uint8Array>();
+  const all = await appendLeafHashes(new MemoryNodeStore().read, 0, leaves);
+  for (const n of all.nodes) syncNodes.set(`${n.level}/${n.index}`, n.hash);
+  for (const size of [1, 2, 31, 64, 77]) {
+    assert.deepEqual(logRootSync(sync, size), await logRoot(store.read, size));
+    assert.deepEqual(
+      logInclusionProofSync(sync, size - 1, size),
+      await logInclusionProof(store.read, size - 1, size),
+    );
+    assert.deepEqual(logConsistencyProofSync(sync, 1, size), await logConsistencyProof(store.read, 1, size));
+  }
+  const more = [leafHash(77), leafHash(78)];
+  assert.deepEqual(appendLeafHashesSync(sync, 77, more), await appendLeafHashes(store.read, 77, more));
+  assert.throws(
+    () => logRootSync(() => undefined, 3),
+    (e: unknown) => e instanceof MerkleError && e.code === 'MISSING_NODE',
   );
 });

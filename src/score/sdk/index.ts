@@ -246,7 +246,10 @@ export function system(operation: string, args: Readonly<Record<string, unknown>
  *   (PEM of the block issuer certificate), notAfter (0x-hex Unix seconds, inclusive)}` or `{ok: false, code, message}` for a rejected subject or validity.
  *   Signs on the proposer, checks the recorded signature on validators; a block without a block signer fails
  *   the transaction (PKI_UNAVAILABLE), a recorded issuance differing from this node's makes the block invalid;
- * - `hash {hex}` → `{sha256}` (hex).
+ * - `hash {hex}` → `{sha256}` (hex);
+ * - `logCheckpoint {}`, `logInclusion {leafIndex, treeSize}`, `logConsistency {size1, size2}` → the certificate
+ *   log's `{ok: true, size, root}`, `{ok: true, leafIndex, treeSize, leafHash, proof}`, `{ok: true, proof}`
+ *   (0x-hex) or `{ok: false, code: BAD_LOG_SIZE | BAD_LEAF_INDEX, message}` (src/score/pki-host.ts).
  * Integers go as numbers or 0x-hex strings; the answer is parsed JSON of strings and booleans.
  */
 export function pki(operation: string, args: Readonly<Record<string, unknown>>): unknown {

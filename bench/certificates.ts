@@ -1,0 +1,131 @@
+/**
+ * Certificates per second through applyBlock (issue 5): a block of `issue` transactions to the certificate
+ * authority SCORE (bundled from contracts/, with the real governance SCORE), applied over the same committed
+ * parent on the proposer path (ProposerBlockIssuer: block key, issuer certificate, TBS building, signing) and on
+ * the validator path (ValidatingBlockIssuer with the proposer's record: TBS building, checking the issuer
+ * certificate and every recorded signature). Both include the sandboxed SCORE call, CSR parsing with its proof
+ * of possession, governance lookup, receipts, the certificate log and the state root.
+ */
+import { join } from 'node:path';
+import type { Transaction } from '../src/ledger/transaction.js';
+import { ProposerBlockIssuer, ValidatingBlockIssuer } from '../src/pki/block-issuer.js';
+import { applyBlock, commit } from '../src/score/apply-block.js';
+import { bundleContract, PROJECT_ROOT } from '../src/score/bundle.js';
+import type { BlockContext } from '../src/score/execution.js';
+import { CommittedState } from '../src/score/overlay.js';
+import { account, callTx, ctxAt, GOVERNANCE } from '../test/helpers/score-chain.js';
+import {
+  BLOCK_TIME_US,
+  hierarchy,
+  keyPair,
+  makeCsr,
+  profile,
+  seededRandom,
+  validatorParent,
+} from '../test/helpers/pki-fixture.js';
+import { measure, time, type Result } from './harness.js';
+
+export const ISSUES_PER_BLOCK = 200;
+const CA = `cx${'00'.repeat(19)}03`;
+
+export interface CertificateBench {
+  readonly proposer: () => ReturnType<typeof applyBlock>;
+  readonly validator: () => ReturnType<typeof applyBlock>;
+}
+
+/** A chain with governance and the CA SCORE, and a block of ISSUES_PER_BLOCK issuances on top of it. */
+export async function certificateBlock(): Promise<CertificateBench> {
+  const [admin, firmA, firmB] = ['bench-admin', 'bench-firm-a', 'bench-firm-b'].map(account);
+  const [governance, ca] = await Promise.all(
+    ['governance', 'certificate-authority'].map((n) =>
+      bundleContract(join(PROJECT_ROOT, 'contracts', n, 'index.ts')),
+    ),
+  );
+  const ctxFor = (height: number): BlockContext =>
+    ctxAt(height, {
+      timestamp: BLOCK_TIME_US + BigInt(height) * 1_000_000n,
+      certificateAuthorityAddress: CA,
+    });
+  const members = [
+    { address: admin!.address, name: 'KOFIA', roles: ['admin'] },
+    { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
+    { address: firmB!.address, name: 'Firm B', roles: ['ra'] },
+  ];
+  const state = CommittedState.empty();
+  const genesis = applyBlock(
+    state,
+    {
+      transactions: [],
+      genesis: [
+        {
+          address: GOVERNANCE,
+          code: governance!.code,
+          deployer: admin!.address,
+          params: { config: { threshold: '0x1', members } },
+        },
+        { address: CA, code: ca!.code, deployer: admin!.address },
+      ],
+    },
+    ctxFor(0),
+  );
+  commit(genesis.state);
+  state.apply(genesis.state);
+
+  const txs: Transaction[] = Array.from({ length: ISSUES_PER_BLOCK }, (_, i) =>
+    callTx(i % 2 ? firmA! : firmB!, CA, 'issue', {
+      csr: makeCsr(keyPair('P-256'), { subject: '' }),
+      subjectId: `bench_${i.toString().padStart(12, '0')}`,
+      validityDays: '0x16d',
+    }),
+  );
+  const ctx = ctxFor(1);
+  const blockProfile = profile({
+    channel: ctx.channel,
+    height: 1n,
+    parentHash: ctx.parentHash,
+    blockTimeUs: ctx.timestamp,
+  });
+  let seed = 1;
+  const proposer = () => {
+    const signer = new ProposerBlockIssuer(blockProfile, {
+      validatorCa: validatorParent(),
+      validatorCaKey: hierarchy().validatorCa.privateKey,
+      random: seededRandom(seed++),
+    });
+    const r = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+    if (r.receipts.some((x) => x.status !== 1)) throw new Error('a benchmark issuance failed');
+    return r;
+  };
+  const record = proposer().issuance;
+  const validator = () => {
+    const signer = new ValidatingBlockIssuer(blockProfile, record, { validatorCa: validatorParent() });
+    const r = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
+    if (r.receipts.some((x) => x.status !== 1)) throw new Error('a benchmark issuance failed');
+    return r;
+  };
+  return { proposer, validator };
+}
+
+export async function benchCertificates(): Promise<Result[]> {
+  const { proposer, validator } = await certificateBlock();
+  const run = (apply: () => unknown) => () => {
+    const { ms } = time(apply);
+    return { ops: ISSUES_PER_BLOCK, ms };
+  };
+  return [
+    await measure(
+      `certificates through applyBlock, proposer path (${ISSUES_PER_BLOCK} issues per block)`,
+      'certs/s',
+      5,
+      run(proposer),
+      'sandboxed issue calls, CSR + PoP, block key + issuer cert, sign + check, receipts, cert log, roots',
+    ),
+    await measure(
+      `certificates through applyBlock, validator path (${ISSUES_PER_BLOCK} issues per block)`,
+      'certs/s',
+      5,
+      run(validator),
+      're-execution against the proposer record: TBS rebuilt, recorded signatures verified',
+    ),
+  ];
+}
