@@ -20,6 +20,7 @@ import type { BlockContext } from '../../src/score/execution.js';
 import type { GenesisScore } from '../../src/score/genesis.js';
 import { CommittedState, type StateView } from '../../src/score/overlay.js';
 import { call as icxCall } from '../../src/score/query.js';
+import type { Receipt } from '../../src/score/receipt.js';
 
 export const GOVERNANCE = `cx${'00'.repeat(19)}01`;
 export const CX_ZERO = `cx${'00'.repeat(20)}`;
@@ -178,4 +179,51 @@ export function rawScore(
   top = '',
 ): string {
   return `var __score = (() => {\n${top}\nclass S {\n static api = ${api};\n ${members}\n}\nreturn { default: S };\n})();\n`;
+}
+
+export interface GenesisMember {
+  readonly address: string;
+  readonly name: string;
+  readonly roles: readonly string[];
+}
+
+/**
+ * Genesis with the real governance SCORE of contracts/ (threshold 2 of the given admins) and other contracts
+ * of contracts/ at fixed addresses, all owned by `owner`; returns the committed state.
+ */
+export async function contractGenesis(
+  owner: Account,
+  members: readonly GenesisMember[],
+  others: readonly { readonly name: string; readonly address: string }[],
+  ctx: BlockContext = ctxAt(0),
+): Promise<CommittedState> {
+  const bundle = (name: string) => bundleContract(join(PROJECT_ROOT, 'contracts', name, 'index.ts'));
+  const [governance, ...rest] = await Promise.all(['governance', ...others.map((o) => o.name)].map(bundle));
+  const state = CommittedState.empty();
+  const genesis = applyBlock(
+    state,
+    {
+      transactions: [],
+      genesis: [
+        {
+          address: GOVERNANCE,
+          code: governance!.code,
+          deployer: owner.address,
+          params: {
+            config: { threshold: '0x2', members: members.map((m) => ({ ...m, roles: [...m.roles] })) },
+          },
+        },
+        ...others.map((o, i) => ({ address: o.address, code: rest[i]!.code, deployer: owner.address })),
+      ],
+    },
+    ctx,
+  );
+  commit(genesis.state);
+  state.apply(genesis.state);
+  return state;
+}
+
+/** The failure code of a receipt: the SCORE's own revert code when it has one. */
+export function failureOf(r: Receipt): string | undefined {
+  return r.failure?.scoreCode ?? r.failure?.code;
 }

@@ -5,15 +5,24 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { applyBlock, commit } from '../../src/score/apply-block.js';
-import { bundleContract, PROJECT_ROOT, type ScoreBundle } from '../../src/score/bundle.js';
-import { CommittedState } from '../../src/score/overlay.js';
+import type { ScoreBundle } from '../../src/score/bundle.js';
+import type { CommittedState } from '../../src/score/overlay.js';
 import { call as icxCall } from '../../src/score/query.js';
 import type { Receipt } from '../../src/score/receipt.js';
 import type { Transaction } from '../../src/ledger/transaction.js';
 import type { IconValue } from '../../src/codec/icon-serialize.js';
-import { account, callTx, ctxAt, CX_ZERO, deployTx, fixture, GOVERNANCE } from '../helpers/score-chain.js';
+import {
+  account,
+  callTx,
+  contractGenesis,
+  ctxAt,
+  CX_ZERO,
+  deployTx,
+  failureOf,
+  fixture,
+  GOVERNANCE,
+} from '../helpers/score-chain.js';
 
 const CHAT = `cx${'00'.repeat(19)}02`;
 const [admin1, admin2, admin3, firmA, auditor, firmNew, outsider] = [
@@ -40,41 +49,19 @@ function query(to: string, method: string, params?: Record<string, IconValue>): 
   return icxCall(state, { to, method, ...(params === undefined ? {} : { params }) }, ctxAt(state.height));
 }
 
-function failureOf(r: Receipt): string | undefined {
-  return r.failure?.scoreCode ?? r.failure?.code;
-}
-
 before(async () => {
-  const [governance, chat] = await Promise.all(
-    ['governance', 'chat'].map((n) => bundleContract(join(PROJECT_ROOT, 'contracts', n, 'index.ts'))),
-  );
   counter = await fixture('counter');
-  state = CommittedState.empty();
-  const members = [
-    { address: admin1!.address, name: 'KOFIA', roles: ['admin'] },
-    { address: admin2!.address, name: 'Firm A admin', roles: ['admin'] },
-    { address: admin3!.address, name: 'Firm B admin', roles: ['admin'] },
-    { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
-    { address: auditor!.address, name: 'Audit Co', roles: ['auditor'] },
-  ];
-  const genesis = applyBlock(
-    state,
-    {
-      transactions: [],
-      genesis: [
-        {
-          address: GOVERNANCE,
-          code: governance!.code,
-          deployer: admin1!.address,
-          params: { config: { threshold: '0x2', members } },
-        },
-        { address: CHAT, code: chat!.code, deployer: admin1!.address },
-      ],
-    },
-    ctxAt(0),
+  state = await contractGenesis(
+    admin1!,
+    [
+      { address: admin1!.address, name: 'KOFIA', roles: ['admin'] },
+      { address: admin2!.address, name: 'Firm A admin', roles: ['admin'] },
+      { address: admin3!.address, name: 'Firm B admin', roles: ['admin'] },
+      { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
+      { address: auditor!.address, name: 'Audit Co', roles: ['auditor'] },
+    ],
+    [{ name: 'chat', address: CHAT }],
   );
-  commit(genesis.state);
-  state.apply(genesis.state);
 });
 
 describe('built-in SCOREs through applyBlock', () => {

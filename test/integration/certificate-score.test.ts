@@ -6,9 +6,7 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { applyBlock, commit, type ApplyResult } from '../../src/score/apply-block.js';
-import { bundleContract, PROJECT_ROOT } from '../../src/score/bundle.js';
 import { BlockInvalidError } from '../../src/score/errors.js';
 import type { BlockContext } from '../../src/score/execution.js';
 import { CommittedState } from '../../src/score/overlay.js';
@@ -23,7 +21,7 @@ import {
 } from '../../src/pki/block-issuer.js';
 import { verifyChain } from '../../src/pki/chain.js';
 import { certLogHasher } from '../../src/ledger/merkle.js';
-import { account, callTx, ctxAt, GOVERNANCE } from '../helpers/score-chain.js';
+import { account, callTx, contractGenesis, ctxAt, failureOf } from '../helpers/score-chain.js';
 import {
   BLOCK_TIME_US,
   hierarchy,
@@ -125,7 +123,6 @@ function query(method: string, params: Record<string, IconValue>): IconValue | n
   return icxCall(state, { to: CA, method, params }, ctxFor(state.height));
 }
 
-const failureOf = (r: Receipt): string | undefined => r.failure?.scoreCode ?? r.failure?.code;
 const pid = (n: number): string => `pseudo_${n.toString().padStart(12, '0')}`;
 const der = (pem: string): Uint8Array =>
   new Uint8Array(Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
@@ -146,36 +143,17 @@ function issued(r: Receipt): string {
 }
 
 before(async () => {
-  const [governance, ca] = await Promise.all(
-    ['governance', 'certificate-authority'].map((n) =>
-      bundleContract(join(PROJECT_ROOT, 'contracts', n, 'index.ts')),
-    ),
-  );
-  const members = [
-    { address: admin1!.address, name: 'KOFIA', roles: ['admin'] },
-    { address: admin2!.address, name: 'Firm B admin', roles: ['admin'] },
-    { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
-    { address: firmB!.address, name: 'Firm B', roles: ['ra'] },
-  ];
-  state = CommittedState.empty();
-  const genesis = applyBlock(
-    state,
-    {
-      transactions: [],
-      genesis: [
-        {
-          address: GOVERNANCE,
-          code: governance!.code,
-          deployer: admin1!.address,
-          params: { config: { threshold: '0x2', members } },
-        },
-        { address: CA, code: ca!.code, deployer: admin1!.address },
-      ],
-    },
+  state = await contractGenesis(
+    admin1!,
+    [
+      { address: admin1!.address, name: 'KOFIA', roles: ['admin'] },
+      { address: admin2!.address, name: 'Firm B admin', roles: ['admin'] },
+      { address: firmA!.address, name: 'Firm A', roles: ['ra'] },
+      { address: firmB!.address, name: 'Firm B', roles: ['ra'] },
+    ],
+    [{ name: 'certificate-authority', address: CA }],
     ctxFor(0),
   );
-  commit(genesis.state);
-  state.apply(genesis.state);
 });
 
 describe('certificate SCORE through applyBlock', () => {
