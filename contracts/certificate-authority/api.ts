@@ -38,6 +38,13 @@ export const CERTIFICATE_AUTHORITY_API: ScoreApi = {
     getCertificate: read([serial], 'dict'),
     getStatus: read([serial], 'dict'),
     getIssuer: read([{ name: 'height', type: 'int' }], 'str'),
+    getResponderCertificate: read(
+      [
+        { name: 'height', type: 'int' },
+        { name: 'responder', type: 'Address' },
+      ],
+      'str',
+    ),
     getLogCheckpoint: read([], 'dict'),
     getInclusionProof: read(
       [

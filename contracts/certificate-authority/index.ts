@@ -5,7 +5,16 @@
  * firm (or an admin) revokes, suspends and resumes; other RA firms register their acceptance. Each event is a
  * leaf of the certificate log, with the serial as its first indexed value.
  */
-import { DictDB, emit, pki, require_, revert, Score, type ScoreApi } from '../../src/score/sdk/index.js';
+import {
+  DictDB,
+  emit,
+  governance,
+  pki,
+  require_,
+  revert,
+  Score,
+  type ScoreApi,
+} from '../../src/score/sdk/index.js';
 import { CERTIFICATE_AUTHORITY_API } from './api.js';
 import {
   caller,
@@ -46,6 +55,18 @@ type PkiAnswer<T> = ({ ok: true } & T) | { ok: false; code: string; message: str
 
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
 
+/** A registered OCSP responder key as governance's `getResponderKeys` pages list it. */
+interface ResponderKey {
+  responder: string;
+  publicKey: string;
+  name: string;
+  status: string;
+}
+
+/** Governance returns at most 100 keys a page; at most this many pages (active and retired keys) are read. */
+const RESPONDER_PAGE = 100;
+const MAX_RESPONDER_PAGES = 10;
+
 function checkLogSize(size: bigint): void {
   require_(size >= 0n && size <= 0xffffffffn, 'BAD_LOG_SIZE', 'a log size is 0…2^32-1');
 }
@@ -60,6 +81,8 @@ export default class CertificateAuthorityScore extends Score {
   private readonly registrations = new DictDB('registrations', 'str');
   /** 0x-hex block height → PEM of that block's issuer certificate, for blocks that issued anything. */
   private readonly issuers = new DictDB('issuers', 'str');
+  /** `<0x-hex height>/<responder address>` → PEM(s) of its delegated responder certificates of that block. */
+  private readonly responderCertificates = new DictDB('responderCertificates', 'str');
 
   issue(csr: string, subjectId: string, validityDays: bigint): string {
     const who = caller(this.ctx.sender);
@@ -138,8 +161,39 @@ export default class CertificateAuthorityScore extends Score {
     };
     this.certificates.set(issued.serial, record);
     this.keys.set(parsed.fingerprint, issued.serial);
-    this.issuers.set(hex(this.ctx.height), issued.chain);
+    const height = hex(this.ctx.height);
+    const first = !this.issuers.has(height);
+    this.issuers.set(height, issued.chain);
+    if (first) this.certifyResponders(height);
     return record;
+  }
+
+  /**
+   * On the block's first issuance: one delegated OCSP responder certificate per active registered responder key
+   * (governance order), signed by the same block issuer; stored per responder (several keys → PEMs in key order).
+   */
+  private certifyResponders(height: string): void {
+    const byResponder = new Map<string, string[]>();
+    for (let page = 0; page < MAX_RESPONDER_PAGES; page++) {
+      const offset = page * RESPONDER_PAGE;
+      const keys = governance('getResponderKeys', {
+        offset: hex(BigInt(offset)),
+        limit: hex(BigInt(RESPONDER_PAGE)),
+      }) as { total: string; items: ResponderKey[] };
+      for (const k of keys.items) {
+        if (k.status !== 'active') continue;
+        const r = pki('issueResponder', { name: k.name, spki: k.publicKey.toLowerCase() }) as PkiAnswer<{
+          serial: string;
+          certificate: string;
+        }>;
+        if (!r.ok) revert(r.code, r.message);
+        byResponder.set(k.responder, [...(byResponder.get(k.responder) ?? []), r.certificate]);
+      }
+      if (BigInt(offset + RESPONDER_PAGE) >= BigInt(keys.total)) break;
+    }
+    for (const [responder, pems] of byResponder) {
+      this.responderCertificates.set(`${height}/${responder}`, pems.join(''));
+    }
   }
 
   revoke(serial: string, reason: bigint): void {
@@ -198,6 +252,19 @@ export default class CertificateAuthorityScore extends Score {
     require_(height >= 0n, 'BAD_HEIGHT', 'height must not be negative');
     const pem = this.issuers.get(hex(height)) as string | undefined;
     if (pem === undefined) revert('UNKNOWN_ISSUER', `block ${hex(height)} issued no certificates`);
+    return pem;
+  }
+
+  /**
+   * The delegated OCSP responder certificate(s) (PEM; one per active key of `responder`, in key order) of the
+   * block at `height`, made at that block's first issuance.
+   */
+  getResponderCertificate(height: bigint, responder: string): string {
+    require_(height >= 0n, 'BAD_HEIGHT', 'height must not be negative');
+    const pem = this.responderCertificates.get(`${hex(height)}/${responder}`) as string | undefined;
+    if (pem === undefined) {
+      revert('UNKNOWN_RESPONDER_CERTIFICATE', `no responder certificate for ${responder} at ${hex(height)}`);
+    }
     return pem;
   }
 

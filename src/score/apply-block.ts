@@ -87,6 +87,7 @@ function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx:
       return NOTHING;
     case 'deploy': {
       const r = executeDeploy(executor, state, tx, deadline);
+      executor.invalidateGovernanceAnswers(); // a deploy may update the governance SCORE itself
       return r.ok ? { ...NOTHING, scoreAddress: r.scoreAddress } : { ...NOTHING, failure: r.failure };
     }
     case 'call': {

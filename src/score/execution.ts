@@ -77,6 +77,13 @@ export class Executor {
   private readonly parentHash: string;
   /** The first block fault (a recorded issuance that differs from this node's): the block is invalid. */
   blockFault: BlockIssuerError | undefined;
+  /**
+   * Answers of the readonly `governance` bridge queries in this block, keyed by query and arguments
+   * (governance-query.ts). Governance state changes only through a non-query call into the governance SCORE or
+   * a deploy: both clear it, and while such a call runs (its writes not yet final) nothing is cached or reused.
+   */
+  private readonly governanceAnswers = new Map<string, string>();
+  private governanceWriting = 0;
 
   constructor(
     readonly ctx: BlockContext,
@@ -107,8 +114,39 @@ export class Executor {
     return created;
   }
 
+  /** A cached governance answer, or computes, caches and returns it (not while governance is being written). */
+  governanceAnswer(key: string, compute: () => string): string {
+    if (this.governanceWriting > 0) return compute();
+    const hit = this.governanceAnswers.get(key);
+    if (hit !== undefined) return hit;
+    const answer = compute();
+    if (this.governanceWriting === 0) this.governanceAnswers.set(key, answer);
+    return answer;
+  }
+
+  /** Forgets every cached governance answer (governance state may have changed). */
+  invalidateGovernanceAnswers(): void {
+    this.governanceAnswers.clear();
+  }
+
   /** Runs one method. `state` takes the writes (a transaction overlay, or a scratch overlay for queries). */
   call(state: StateWriter, req: CallRequest, deadline: number): CallResult {
+    if (req.address !== this.ctx.governanceAddress || req.origin === 'query') {
+      return this.callScore(state, req, deadline);
+    }
+    // A call that may write governance state: answers cached before it may be stale, and so may any made
+    // during it (a failed transaction's writes are dropped).
+    this.governanceAnswers.clear();
+    this.governanceWriting++;
+    try {
+      return this.callScore(state, req, deadline);
+    } finally {
+      this.governanceWriting--;
+      this.governanceAnswers.clear();
+    }
+  }
+
+  private callScore(state: StateWriter, req: CallRequest, deadline: number): CallResult {
     const version = resolveActive(state, req.address);
     if (!('version' in version)) return { ok: false, failure: version };
     const { api } = version;

@@ -103,6 +103,8 @@ export function pkiOperation(c: PkiCallContext, operation: string, argsJson: str
       }
     case 'issue':
       return issue(c, args);
+    case 'issueResponder':
+      return issueResponder(c, args);
     case 'logCheckpoint':
     case 'logInclusion':
     case 'logConsistency':
@@ -144,6 +146,36 @@ function issue(c: PkiCallContext, args: Record<string, unknown>): string {
       certificate: toPem(certificate),
       chain: toPem(issuer),
       notAfter: `0x${notAfter.toString(16)}`,
+    });
+  } catch (e) {
+    if (e instanceof PkiError) return rejected(e);
+    if (e instanceof BlockIssuerError) {
+      c.fault(e);
+      refuse('INTERNAL', 'the block issuance is invalid');
+    }
+    throw e;
+  }
+}
+
+/**
+ * `issueResponder {name, spki}`: the delegated OCSP responder certificate of this block's issuer for one
+ * registered responder key (docs/pki.md, OCSP responder profile), signed (proposer) or checked against the
+ * record (validator) like an end-entity certificate, in call order. → `{ok, serial, certificate}`.
+ */
+function issueResponder(c: PkiCallContext, args: Record<string, unknown>): string {
+  if (c.readonly) refuse('READONLY_WRITE', 'a readonly call cannot issue certificates');
+  const signer = c.signer;
+  if (signer === undefined) refuse('PKI_UNAVAILABLE', 'this block has no certificate issuer');
+  const input = { responder: str(args, 'name', 256), spki: bytes(args, 'spki') };
+  try {
+    const builder = signer.builder();
+    checkProfile(c, builder.profile);
+    const prepared = builder.responder(input);
+    const certificate = signer.sign(prepared.tbs);
+    return JSON.stringify({
+      ok: true,
+      serial: `0x${bytesToHex(prepared.serial)}`,
+      certificate: toPem(certificate),
     });
   } catch (e) {
     if (e instanceof PkiError) return rejected(e);

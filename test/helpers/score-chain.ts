@@ -196,6 +196,7 @@ export async function contractGenesis(
   members: readonly GenesisMember[],
   others: readonly { readonly name: string; readonly address: string }[],
   ctx: BlockContext = ctxAt(0),
+  config: Record<string, IconValue> = {},
 ): Promise<CommittedState> {
   const bundle = (name: string) => bundleContract(join(PROJECT_ROOT, 'contracts', name, 'index.ts'));
   const [governance, ...rest] = await Promise.all(['governance', ...others.map((o) => o.name)].map(bundle));
@@ -210,7 +211,11 @@ export async function contractGenesis(
           code: governance!.code,
           deployer: owner.address,
           params: {
-            config: { threshold: '0x2', members: members.map((m) => ({ ...m, roles: [...m.roles] })) },
+            config: {
+              threshold: '0x2',
+              members: members.map((m) => ({ ...m, roles: [...m.roles] })),
+              ...config,
+            },
           },
         },
         ...others.map((o, i) => ({ address: o.address, code: rest[i]!.code, deployer: owner.address })),

@@ -104,3 +104,20 @@ test('anonymous: true only for an empty subject and no attributes', () => {
   assert.equal(parseCsr(makeCsr(k, { subject: '' })).anonymous, true);
   assert.equal(parseCsr(makeCsr(k, { subject: 'Hong Gildong' })).anonymous, false);
 });
+
+test('UNSUPPORTED_KEY: a canonical-looking P-256 / P-384 SPKI whose point is off the curve or out of range', () => {
+  for (const kind of ['P-256', 'P-384'] as const) {
+    const k = keyPair(kind);
+    const der = derOf(makeCsr(k, { hash: kind === 'P-384' ? 'sha384' : 'sha256' }));
+    const spki = k.publicKey.export({ format: 'der', type: 'spki' });
+    const at = der.indexOf(spki);
+    assert.ok(at > 0);
+    const offCurve = Buffer.from(der);
+    offCurve[at + spki.length - 1]! ^= 0x01; // last byte of y
+    assert.throws(() => parseCsr(toPem(offCurve, 'CERTIFICATE REQUEST')), refused('UNSUPPORTED_KEY'), kind);
+    const outOfRange = Buffer.from(der);
+    const n = kind === 'P-256' ? 32 : 48;
+    outOfRange.fill(0xff, at + spki.length - 2 * n, at + spki.length - n); // x = 2^bits − 1 ≥ p
+    assert.throws(() => parseCsr(toPem(outOfRange, 'CERTIFICATE REQUEST')), refused('UNSUPPORTED_KEY'), kind);
+  }
+});

@@ -258,7 +258,9 @@ export function pki(operation: string, args: Readonly<Record<string, unknown>>):
 
 /**
  * A readonly question to the governance SCORE: `hasRole {address, role}` → boolean, `getMember {address}` →
- * the member `{address, name, roles, admittedAt}` or null when the address is not a member.
+ * the member `{address, name, roles, admittedAt}` or null when the address is not a member,
+ * `getResponderKeys {offset, limit}` (0x-hex, limit ≤ 100) → `{total, items: [{id, responder, publicKey, name,
+ * status, registeredAt, retiredAt?}]}`.
  */
 export function governance(query: string, args: Readonly<Record<string, unknown>>): unknown {
   return JSON.parse(bridge().governance(query, JSON.stringify(args)));
