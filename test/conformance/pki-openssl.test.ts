@@ -1,13 +1,14 @@
 /**
  * Conformance of issued chains with OpenSSL and GnuTLS: root → Validator CA → Block Issuer CA → leaf (and the
  * delegated OCSP responder certificate) verify with `openssl verify -x509_strict` and `certtool --verify`, and
- * `openssl x509 -text` shows the profile of docs/pki.md. Outside CI a missing tool skips with a message that
- * names it; with CI=true a missing tool fails (.ci/run installs gnutls-bin).
+ * `openssl x509 -text` shows the profile of docs/pki.md. NSS (`certutil`, `vfychain`) validates the leaves for
+ * email signing and the responder certificate for OCSP status responder usage. Outside CI a missing tool skips with
+ * a message that names it; with CI=true a missing tool fails (.ci/run installs gnutls-bin and libnss3-tools).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProposerBlockIssuer } from '../../src/pki/block-issuer.js';
@@ -203,4 +204,78 @@ test('ceremony keys are PKCS#8 that openssl decrypts with the passphrase, and on
     run('openssl', ['pkey', '-in', keyFile, '-passin', 'env:P', '-noout'], { P: 'wrong passphrase' }).code,
     0,
   );
+});
+
+/** A fresh NSS sql: database (under the fixture directory, so removed with it) with the root imported as `trust`. */
+function nssDb(name: string, trust: string): string {
+  const db = join(dir, name);
+  mkdirSync(db);
+  const init = run('certutil', ['-N', '-d', `sql:${db}`, '--empty-password']);
+  assert.equal(init.code, 0, init.out);
+  const add = run('certutil', ['-A', '-d', `sql:${db}`, '-n', 'loopchain-root', '-t', trust, '-i', rootPem]);
+  assert.equal(add.code, 0, add.out);
+  return db;
+}
+
+let derFiles = 0;
+/**
+ * `vfychain -p` (CERT_VerifyCertificate) on DER files: the first certificate is validated, the others are offered
+ * as intermediates. No -f, so nothing is fetched from the AIA URL, and no revocation checking is enabled.
+ */
+function vfychain(db: string, usage: number, certs: Uint8Array[]): { code: number; out: string } {
+  const files = certs.map((c) => {
+    const p = join(dir, `nss-${derFiles++}.der`);
+    writeFileSync(p, c);
+    return p;
+  });
+  return run('vfychain', ['-d', `sql:${db}`, '-p', '-u', String(usage), ...files]);
+}
+
+const requireNss = (t: TestContext): boolean =>
+  requireTool(t, 'certutil', 'libnss3-tools') && requireTool(t, 'vfychain', 'libnss3-tools');
+const intermediates = [record.issuerCertificate, validatorCa.certificate];
+
+test('NSS vfychain validates every leaf for email signing (usage 4) and refuses a tampered leaf', (t) => {
+  if (!requireNss(t)) return;
+  // The leaf is a signing certificate: keyUsage digitalSignature+nonRepudiation, no EKU. NSS's email-signer usage
+  // (-u 4) is the one whose purpose is exactly that (it asks for digitalSignature or nonRepudiation); object signing
+  // (-u 6) needs the codeSigning EKU or a Netscape cert type, and the OCSP responder usage needs id-kp-OCSPSigning,
+  // so NSS refuses both. NSS checks the anchor's trust per usage: "C,," (SSL column only) gives -8172 "issuer
+  // marked as not trusted" for email signing, so the root is trusted as a CA in the email column too ("C,C,").
+  const db = nssDb('nssdb-email', 'C,C,');
+  for (const leaf of leaves) {
+    const r = vfychain(db, 4, [leaf, ...intermediates]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Chain is good!/);
+  }
+  // The assertions can fail: a flipped signature bit, a missing Block Issuer CA, or a usage the profile does not
+  // grant is refused.
+  const bad = vfychain(db, 4, [tampered, ...intermediates]);
+  assert.notEqual(bad.code, 0, bad.out);
+  assert.match(bad.out, /-8182/); // SEC_ERROR_BAD_SIGNATURE
+  const noIssuer = vfychain(db, 4, [leaves[0]!, validatorCa.certificate]);
+  assert.notEqual(noIssuer.code, 0, noIssuer.out);
+  assert.match(noIssuer.out, /-8179/); // SEC_ERROR_UNKNOWN_ISSUER
+  for (const usage of [6, 10]) {
+    const r = vfychain(db, usage, [leaves[0]!, ...intermediates]);
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.out, /-8101/); // SEC_ERROR_INADEQUATE_CERT_TYPE
+  }
+  const sslOnly = vfychain(nssDb('nssdb-ssl-only', 'C,,'), 4, [leaves[0]!, ...intermediates]);
+  assert.notEqual(sslOnly.code, 0, sslOnly.out);
+  assert.match(sslOnly.out, /-8172/); // SEC_ERROR_UNTRUSTED_ISSUER
+});
+
+test('NSS vfychain validates the delegated responder certificate for OCSP status responder usage (10)', (t) => {
+  if (!requireNss(t)) return;
+  // certUsageStatusResponder needs id-kp-OCSPSigning in the EKU, which the responder profile carries; the CA trust
+  // of the root ("C,,") is enough for it.
+  const db = nssDb('nssdb-ocsp', 'C,,');
+  const r = vfychain(db, 10, [responder, ...intermediates]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /Chain is good!/);
+  // ...and it is a responder certificate only: NSS refuses it for email signing.
+  const asSigner = vfychain(nssDb('nssdb-ocsp-email', 'C,C,'), 4, [responder, ...intermediates]);
+  assert.notEqual(asSigner.code, 0, asSigner.out);
+  assert.match(asSigner.out, /-8101/);
 });
