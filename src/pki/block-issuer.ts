@@ -55,6 +55,13 @@ export interface BlockSigner {
   issuerCertificate(): Uint8Array | undefined;
   /** Ends the block: the proposer's record (key dropped) or the validator's completeness check. */
   finish(): IssuanceRecord | undefined;
+  /**
+   * Starts the block's issuance again at its first certificate, for an execution attempt that was thrown away
+   * (applyBlock, ADR 0003): the proposer forgets the signatures it made (never published; it keeps the block
+   * key and issuer certificate), the validator goes back to the record's first signature. A signer without it
+   * makes applyBlock execute the block once, with a watchdog per sandbox run.
+   */
+  restart?(): void;
 }
 
 /** The parent CA as the issuer needs it: its certificate (parsed once) and what its signature algorithm is. */
@@ -125,7 +132,7 @@ export class ProposerBlockIssuer implements BlockSigner {
   private publicKey: KeyObject | undefined;
   private tbsBuilder: BlockTbsBuilder | undefined;
   private issuerCert: Uint8Array | undefined;
-  private readonly signatures: IssuanceRecord['signatures'] = [];
+  private signatures: IssuanceRecord['signatures'] = [];
   private finished = false;
 
   constructor(
@@ -175,6 +182,12 @@ export class ProposerBlockIssuer implements BlockSigner {
 
   issuerCertificate(): Uint8Array | undefined {
     return this.issuerCert;
+  }
+
+  restart(): void {
+    if (this.finished)
+      throw new BlockIssuerError('FINISHED', 'the block issuer has finished; its key is gone');
+    this.signatures = [];
   }
 
   /** Returns the record for the block and drops the private key; no issuance in the block → undefined. */
@@ -274,6 +287,10 @@ export class ValidatingBlockIssuer implements BlockSigner {
 
   issuerCertificate(): Uint8Array | undefined {
     return this.tbsBuilder ? this.record?.issuerCertificate : undefined;
+  }
+
+  restart(): void {
+    this.used = 0;
   }
 
   /** Every recorded signature must have been used, and a recorded issuer must have been needed. */

@@ -220,8 +220,60 @@ function isCanonicalEcSpki(spki: Uint8Array, keyType: 'P-256' | 'P-384'): boolea
   );
 }
 
-/** Parses and checks a CSR; throws CsrError with a precise code. */
-export function parseCsr(pem: string): ParsedCsr {
+/**
+ * The expensive part of checking a canonical P-256 / P-384 request with an ECDSA signature — importing its key
+ * (point on the curve) and verifying its proof of possession — as plain data, so that it can run elsewhere
+ * (pop-precheck.ts) and be found done by SHA-256 of the DER. Undefined for any other request, and for one
+ * whose structure parseCsr would refuse before getting there.
+ */
+export interface EcPopCheck {
+  readonly crv: 'P-256' | 'P-384';
+  /** base64url coordinates of the point, as JWK. */
+  readonly x: string;
+  readonly y: string;
+  readonly hash: string;
+  readonly info: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+export function ecPopCheckOf(der: Uint8Array): EcPopCheck | undefined {
+  let p: CsrParts;
+  try {
+    p = split(der);
+  } catch {
+    return undefined;
+  }
+  const alg = SIG_ALGS[Buffer.from(p.algOid).toString('hex')];
+  if (alg?.key !== 'ec' || p.algParams) return undefined;
+  for (const crv of ['P-256', 'P-384'] as const) {
+    if (!isCanonicalEcSpki(p.spki, crv)) continue;
+    const xy = Buffer.from(p.spki.subarray(EC_SPKI_HEADERS[crv].length));
+    const n = xy.length / 2;
+    return {
+      crv,
+      x: xy.subarray(0, n).toString('base64url'),
+      y: xy.subarray(n).toString('base64url'),
+      hash: alg.hash,
+      info: p.info,
+      signature: p.signature,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Proofs of possession already checked (pop-precheck.ts): true only when the request with this DER has a
+ * canonical EC key that imports and a signature that verifies with it — exactly what parseCsr would find.
+ */
+export interface PopChecked {
+  popVerified(der: Uint8Array): boolean;
+}
+
+/**
+ * Parses and checks a CSR; throws CsrError with a precise code. `checked` only saves work: a request it does
+ * not know is checked here, so the answer is the same either way.
+ */
+export function parseCsr(pem: string, checked?: PopChecked): ParsedCsr {
   const der = csrDerFromPem(pem);
   const p = split(der);
   const alg = SIG_ALGS[Buffer.from(p.algOid).toString('hex')];
@@ -237,6 +289,17 @@ export function parseCsr(pem: string): ParsedCsr {
     !(p.algParams.length === 2 && p.algParams[0] === TAG.NULL && p.algParams[1] === 0)
   ) {
     malformed('RSA signature algorithm parameters must be NULL');
+  }
+  if (alg.key === 'ec' && checked?.popVerified(der) === true) {
+    const keyType = isCanonicalEcSpki(p.spki, 'P-256') ? 'P-256' : 'P-384';
+    return {
+      spki: new Uint8Array(p.spki),
+      fingerprint: keyFingerprint(p.spki),
+      keyType,
+      keyBits: keyType === 'P-256' ? 256 : 384,
+      signatureAlgorithm: alg.name,
+      anonymous: p.anonymous,
+    };
   }
   const { key, keyType, keyBits } = acceptKey(p.spki);
   if ((alg.key === 'ec') !== (keyType !== 'RSA')) {

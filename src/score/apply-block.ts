@@ -18,6 +18,7 @@ import { BlockInvalidError, failure, type Failure } from './errors.js';
 import { Executor, type BlockContext } from './execution.js';
 import { installGenesisScore, type GenesisScore } from './genesis.js';
 import { BlockOverlay, type StateView } from './overlay.js';
+import { BATCH_WINDOW_MS, SharedWatchdog } from './time-limit.js';
 import { encodeReceipt, receiptHash, receiptsRoot, type EventLog, type Receipt } from './receipt.js';
 import type { ValidatorChange } from './score-store.js';
 
@@ -111,7 +112,29 @@ function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx:
   }
 }
 
+/**
+ * Applies a block: first as one attempt under a shared watchdog per batch of transactions (time-limit.ts), and
+ * only when something reached a time limit there, again with a watchdog per sandbox run — the reference
+ * behaviour, whose result the first attempt equals whenever it completes (ADR 0003).
+ */
 export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockContext): ApplyResult {
+  const signer = ctx.blockSigner;
+  // A signer that cannot start the block again (a custom one) keeps the single, per-run-watchdog attempt.
+  if (block.transactions.length > 0 && (signer === undefined || signer.restart !== undefined)) {
+    const result = attempt(parent, block, ctx, new SharedWatchdog());
+    if (result !== undefined) return result;
+    signer?.restart?.();
+  }
+  return attempt(parent, block, ctx, undefined)!;
+}
+
+/** One execution of the block; undefined when `watchdog` was overrun (the attempt's effects are thrown away). */
+function attempt(
+  parent: StateView,
+  block: BlockInput,
+  ctx: BlockContext,
+  watchdog: SharedWatchdog | undefined,
+): ApplyResult | undefined {
   const state = new BlockOverlay(parent, ctx.height);
   const executor = new Executor(ctx);
   if (block.chainConfig !== undefined) {
@@ -125,7 +148,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
   const validatorChanges: ValidatorChange[] = [];
   const diagnostics: { txIndex: number; error: unknown }[] = [];
   const leaves: Uint8Array[] = [];
-  block.transactions.forEach((tx, txIndex) => {
+  const apply = (tx: Transaction, txIndex: number): void => {
     const txState = state.beginTx();
     let outcome: TxOutcome;
     try {
@@ -133,6 +156,7 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
     } catch (error) {
       outcome = { ...NOTHING, failure: failure('INTERNAL', 'internal error'), internal: error };
     }
+    if (watchdog?.overrun === true) return; // the attempt is thrown away: record nothing
     if (executor.blockFault !== undefined) throw blockInvalid(executor.blockFault, txIndex);
     if (outcome.failure === undefined) {
       state.merge(txState);
@@ -158,7 +182,27 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
         ? { scoreAddress: outcome.scoreAddress }
         : {}),
     });
-  });
+  };
+  const txs = block.transactions;
+  if (watchdog === undefined) {
+    txs.forEach(apply);
+  } else {
+    executor.watchdog = watchdog;
+    // Each batch takes transactions for BATCH_WINDOW_MS; its watchdog fires a whole time limit after that, so
+    // whatever it stops has run past its own budget.
+    let next = 0;
+    const batch = (): void => {
+      const start = executor.now();
+      do {
+        apply(txs[next]!, next);
+        next++;
+      } while (next < txs.length && !watchdog.overrun && executor.now() - start < BATCH_WINDOW_MS);
+    };
+    while (next < txs.length) {
+      if (!watchdog.run(executor.limits.timeLimitMs + BATCH_WINDOW_MS, batch)) return undefined;
+    }
+    executor.watchdog = undefined;
+  }
   let issuance: IssuanceRecord | undefined;
   try {
     issuance = ctx.blockSigner?.finish();

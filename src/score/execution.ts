@@ -27,8 +27,10 @@ import {
 import { scoreStorageKey } from './state-layout.js';
 import type { BlockSigner } from '../pki/block-issuer.js';
 import type { BlockIssuerError } from '../pki/errors.js';
+import type { PopChecked } from '../pki/csr.js';
 import { pkiOperation } from './pki-host.js';
 import { governanceQuery } from './governance-query.js';
+import type { SharedWatchdog } from './time-limit.js';
 
 /** What execution needs to know about the block beyond its transactions. */
 export interface BlockContext {
@@ -45,6 +47,11 @@ export interface BlockContext {
   readonly certificateAuthorityAddress?: string;
   /** The block's certificate issuer (proposer: signs; validator: checks the block's record). */
   readonly blockSigner?: BlockSigner;
+  /**
+   * Proofs of possession of the block's CSRs checked ahead on another thread (block-prechecks.ts). Optional: it
+   * only saves work, and results are the same without it.
+   */
+  readonly popChecked?: PopChecked;
 }
 
 export interface CallRequest {
@@ -84,10 +91,15 @@ export class Executor {
    */
   private readonly governanceAnswers = new Map<string, string>();
   private governanceWriting = 0;
+  /**
+   * The batch watchdog of a block attempt (time-limit.ts), if any: while it is active, sandbox runs take it
+   * instead of a watchdog of their own, and reaching a time limit marks it overrun.
+   */
+  watchdog: SharedWatchdog | undefined;
 
   constructor(
     readonly ctx: BlockContext,
-    private readonly now: Now = () => performance.now(),
+    readonly now: Now = () => performance.now(),
   ) {
     this.limits = resolveLimits(ctx.limits);
     this.parentHash = `0x${bytesToHex(ctx.parentHash)}`;
@@ -99,7 +111,9 @@ export class Executor {
   }
 
   remaining(deadline: number): number {
-    return deadline - this.now();
+    const left = deadline - this.now();
+    if (left <= 0 && this.watchdog?.active === true) this.watchdog.markOverrun();
+    return left;
   }
 
   /** Loads (or reuses) the instance of a version. Throws ScoreError when the code does not load in time. */
@@ -109,7 +123,7 @@ export class Executor {
     if (cached?.isUsable) return cached;
     const left = this.remaining(deadline);
     if (left <= 0) throw new ScoreError('TIME_LIMIT', 'the execution time limit was reached');
-    const created = ScoreInstance.load(code, version.codeHash, this.limits, left);
+    const created = ScoreInstance.load(code, version.codeHash, this.limits, left, this.watchdog);
     this.instances.set(key, created);
     return created;
   }
@@ -180,6 +194,7 @@ export class Executor {
       { method: req.method, args, returns: method.returns, context: this.context(req) },
       host,
       left,
+      this.watchdog,
     );
     if (!outcome.ok) return outcome;
     const checked = checkResult(req.method, method.returns, outcome.result);
@@ -280,6 +295,7 @@ export class Executor {
             timestamp: this.ctx.timestamp,
             parentHash: this.ctx.parentHash,
             signer: this.ctx.blockSigner,
+            ...(this.ctx.popChecked === undefined ? {} : { popChecked: this.ctx.popChecked }),
             txHash: req.txHash,
             readonly,
             state,

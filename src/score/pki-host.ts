@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { bytesToHex, hexToBytes } from '../codec/hex.js';
 import { BlockIssuerError, CsrError, PkiError } from '../pki/errors.js';
-import { parseCsr } from '../pki/csr.js';
+import { parseCsr, type PopChecked } from '../pki/csr.js';
 import { toPem } from '../pki/tbs.js';
 import { DEFAULT_MAX_VALIDITY_DAYS, validityWindow } from '../pki/profiles.js';
 import type { BlockSigner } from '../pki/block-issuer.js';
@@ -30,6 +30,8 @@ export interface PkiCallContext {
   readonly timestamp: bigint;
   readonly parentHash: Uint8Array;
   readonly signer: BlockSigner | undefined;
+  /** Proofs of possession checked ahead (optional; results are the same without it). */
+  readonly popChecked?: PopChecked;
   readonly txHash: string | undefined;
   readonly readonly: boolean;
   /** The state the call sees: the certificate log ops read it (the log as of the parent block in a tx). */
@@ -89,7 +91,7 @@ export function pkiOperation(c: PkiCallContext, operation: string, argsJson: str
       return JSON.stringify({ sha256: createHash('sha256').update(bytes(args, 'hex')).digest('hex') });
     case 'parseCsr':
       try {
-        const csr = parseCsr(str(args, 'pem'));
+        const csr = parseCsr(str(args, 'pem'), c.popChecked);
         return JSON.stringify({
           ok: true,
           spki: bytesToHex(csr.spki),

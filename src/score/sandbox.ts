@@ -23,6 +23,7 @@ import type { ScoreLimits } from './limits.js';
 import type { TypedArg } from './params.js';
 import type { IconType } from './sdk/index.js';
 import { decodeOutcome, type InvokeOutcome } from './invoke-outcome.js';
+import type { SharedWatchdog } from './time-limit.js';
 
 export type { InvokeOutcome } from './invoke-outcome.js';
 
@@ -134,6 +135,7 @@ export class ScoreInstance {
     code: string,
     codeHash: string,
     timeoutMs: number,
+    shared: SharedWatchdog | undefined,
   ) {
     const script = compile(code, codeHash);
     const install = preludeScript.runInContext(context) as (
@@ -143,13 +145,22 @@ export class ScoreInstance {
     ) => void;
     // The withheld names go in as a sandbox array (JSON made there), never as a host array.
     install(this.dispatch, SCORE_GLOBAL, vm.runInContext(JSON.stringify(WITHHELD_GLOBALS), context));
-    this.api = this.load(script, timeoutMs);
+    this.api = this.load(script, timeoutMs, shared);
   }
 
-  /** Creates a context, runs the prelude and the bundle, and reads the api. Throws ScoreError on failure. */
-  static load(code: string, codeHash: string, limits: ScoreLimits, timeoutMs: number): ScoreInstance {
+  /**
+   * Creates a context, runs the prelude and the bundle, and reads the api. Throws ScoreError on failure.
+   * `shared`: while it is active, runs take its watchdog instead of their own (time-limit.ts).
+   */
+  static load(
+    code: string,
+    codeHash: string,
+    limits: ScoreLimits,
+    timeoutMs: number,
+    shared?: SharedWatchdog,
+  ): ScoreInstance {
     const context = vm.createContext(Object.create(null), { ...CONTEXT_OPTIONS, name: `score:${codeHash}` });
-    return new ScoreInstance(context, limits, code, codeHash, timeoutMs);
+    return new ScoreInstance(context, limits, code, codeHash, timeoutMs, shared);
   }
 
   /** False once a run was cut short: its heap is in a state other nodes may not share. */
@@ -157,7 +168,7 @@ export class ScoreInstance {
     return this.usable;
   }
 
-  invoke(request: InvokeRequest, host: CallHost, timeoutMs: number): InvokeOutcome {
+  invoke(request: InvokeRequest, host: CallHost, timeoutMs: number, shared?: SharedWatchdog): InvokeOutcome {
     if (!this.usable) return { ok: false, failure: failure('INTERNAL', 'internal error') };
     const context = {
       ...request.context,
@@ -170,7 +181,7 @@ export class ScoreInstance {
     const run: ActiveRun = { phase: 'call', host, begin, violation: undefined, internal: undefined };
     let raw: unknown;
     try {
-      raw = this.timed(invokeScript, run, timeoutMs);
+      raw = this.timed(invokeScript, run, timeoutMs, shared);
     } catch (e) {
       return this.cutShort(e, run);
     }
@@ -185,7 +196,7 @@ export class ScoreInstance {
     return decodeOutcome(raw);
   }
 
-  private load(script: vm.Script, timeoutMs: number): ScoreApiSpec {
+  private load(script: vm.Script, timeoutMs: number, shared: SharedWatchdog | undefined): ScoreApiSpec {
     const run: ActiveRun = {
       phase: 'load',
       host: undefined,
@@ -195,8 +206,8 @@ export class ScoreInstance {
     };
     let raw: unknown;
     try {
-      this.timed(script, run, timeoutMs);
-      raw = this.timed(loadScript, run, timeoutMs);
+      this.timed(script, run, timeoutMs, shared);
+      raw = this.timed(loadScript, run, timeoutMs, shared);
     } catch (e) {
       const outcome = this.cutShort(e, run);
       throw ScoreError.from(outcome.ok ? failure('INTERNAL', 'internal error') : outcome.failure);
@@ -214,14 +225,35 @@ export class ScoreInstance {
     return parseApiJson(raw);
   }
 
-  private timed(script: vm.Script, run: ActiveRun, timeoutMs: number): unknown {
+  /**
+   * Runs a script with a budget of `timeoutMs`: under its own watchdog, or — while `shared` is active — under
+   * the batch's, measuring the budget when the run returns. A run over budget under a shared watchdog is cut
+   * short as a time limit and marks the watchdog overrun (its attempt is redone with a watchdog per run).
+   */
+  private timed(
+    script: vm.Script,
+    run: ActiveRun,
+    timeoutMs: number,
+    shared: SharedWatchdog | undefined,
+  ): unknown {
     this.run = run;
     const timeout = Math.max(1, Math.ceil(timeoutMs));
+    const own = shared === undefined || !shared.active;
     const start = performance.now();
     try {
-      return script.runInContext(this.context, { timeout, breakOnSigint: false });
+      const result = own
+        ? script.runInContext(this.context, { timeout, breakOnSigint: false })
+        : script.runInContext(this.context, { breakOnSigint: false });
+      if (!own && performance.now() - start >= timeout) {
+        shared!.markOverrun();
+        throw new CutShort(undefined, true);
+      }
+      return result;
     } catch (e) {
-      throw new CutShort(e, isTimeout(e, performance.now() - start, timeout));
+      if (e instanceof CutShort) throw e;
+      const timedOut = isTimeout(e, performance.now() - start, timeout);
+      if (timedOut && !own) shared!.markOverrun();
+      throw new CutShort(e, timedOut);
     } finally {
       this.run = undefined;
     }
