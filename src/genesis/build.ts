@@ -168,7 +168,7 @@ export async function buildGenesis(config: GenesisConfig, options: BuildOptions 
     nextValidatorsHash: vHash,
     justify: undefined,
   };
-  const block: Block = { header, signature: new Uint8Array(0), transactions: [] };
+  const block: Block = { header, signature: new Uint8Array(0), transactions: [], issuance: undefined };
   checkBlockShape(block);
   return {
     block,
@@ -278,5 +278,7 @@ export function chainConfigRecord(config: GenesisConfig): string {
         : { caCertificate: Buffer.from(v.caCertificate.der).toString('base64') }),
     })),
     consensus: config.consensus,
+    scores: Object.fromEntries(config.scores.map((s) => [s.name, s.address])),
+    ...(config.pki === undefined ? {} : { pki: config.pki }),
   });
 }

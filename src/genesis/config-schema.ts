@@ -159,6 +159,21 @@ export const GENESIS_CONFIG_SCHEMA = {
         maxTimeoutMs: positiveInt(MAX_TIMEOUT_MS, 'the longest round timeout in milliseconds'),
       },
     },
+    pki: {
+      type: 'object',
+      description: 'an object { consortium, ocspUrl, maxValidityDays? }',
+      additionalProperties: false,
+      required: ['consortium', 'ocspUrl'],
+      properties: {
+        consortium: NAME,
+        ocspUrl: {
+          type: 'string',
+          pattern: '^https?://[^\\s]{1,200}$',
+          description: 'the OCSP URL put in the AIA of issued certificates (http:// or https://)',
+        },
+        maxValidityDays: positiveInt(3650, 'the longest certificate validity in days'),
+      },
+    },
     scores: {
       type: 'array',
       minItems: 1,

@@ -79,6 +79,13 @@ export interface BuiltinScore {
   readonly owner: `hx${string}`;
 }
 
+/** What the certificate SCORE's block issuer needs (DESIGN §6); only channels that issue certificates. */
+export interface PkiParameters {
+  readonly consortium: string;
+  readonly ocspUrl: string;
+  readonly maxValidityDays?: number;
+}
+
 export interface GenesisConfig {
   readonly channel: string;
   /** ICON network id, 0x-hex. */
@@ -93,6 +100,7 @@ export interface GenesisConfig {
   readonly responderKeys: readonly ResponderKey[];
   readonly consensus: ConsensusParameters;
   readonly scores: readonly BuiltinScore[];
+  readonly pki?: PkiParameters;
 }
 
 /** What the checks may read besides the config itself. */
@@ -253,7 +261,17 @@ function assemble(
   }));
   const firstAdmin = members.find((m) => m.roles.includes('admin'))!.address;
   const consensus = c.consensus as Obj;
+  const pki = obj(c.pki);
   return {
+    ...(pki === undefined
+      ? {}
+      : {
+          pki: {
+            consortium: pki.consortium as string,
+            ocspUrl: pki.ocspUrl as string,
+            ...(pki.maxValidityDays === undefined ? {} : { maxValidityDays: pki.maxValidityDays as number }),
+          },
+        }),
     channel: c.channel as string,
     nid: c.nid as string,
     timestamp: checked.timestamp,

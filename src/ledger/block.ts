@@ -12,6 +12,7 @@ import {
   Block,
   BlockHeader,
   Justify,
+  type Issuance,
   type QuorumCertificate,
   type TimeoutCertificate,
 } from '../codec/proto/loopchain/v1/block.js';
@@ -22,6 +23,7 @@ import { blockHasher, type InclusionProof } from './merkle.js';
 
 export { Block, BlockHeader, Justify };
 export type {
+  Issuance,
   QuorumCertificate,
   TimeoutCertificate,
   Vote,
@@ -206,8 +208,10 @@ export function checkBlockShape(block: Block, limits: BlockLimits = DEFAULT_BLOC
   if (block.transactions.length > limits.maxTransactions) {
     throw new BlockError('TOO_LARGE', `more than ${limits.maxTransactions} transactions`, 'transactions');
   }
+  if (block.issuance !== undefined) checkIssuance(block.issuance, limits);
   if (h.height === 0) {
     if (
+      block.issuance !== undefined ||
       h.prevHash.length !== 0 ||
       h.proposer.length !== 0 ||
       h.justify !== undefined ||
@@ -231,6 +235,35 @@ export function checkBlockShape(block: Block, limits: BlockLimits = DEFAULT_BLOC
     throw new BlockError('INVALID_FIELD', 'justify.qc must certify the parent height', 'justify.qc.height');
   }
   if (h.justify.tc !== undefined) checkTc(h.justify.tc, limits);
+}
+
+/** Bounds of the issuance record; its contents are checked by re-execution (src/pki/block-issuer.ts). */
+const MAX_ISSUER_CERTIFICATE_BYTES = 8 * 1024;
+const MAX_ECDSA_SIGNATURE_BYTES = 160;
+
+function checkIssuance(issuance: Issuance, limits: BlockLimits): void {
+  const n = issuance.issuerCertificate.length;
+  if (n === 0 || n > MAX_ISSUER_CERTIFICATE_BYTES) {
+    throw new BlockError(
+      'INVALID_FIELD',
+      `issuance.issuerCertificate must be 1..${MAX_ISSUER_CERTIFICATE_BYTES} bytes, got ${n}`,
+      'issuance.issuerCertificate',
+    );
+  }
+  // Each transaction signs at most its certificate plus the responder certificates of a first issuance.
+  if (issuance.signatures.length > limits.maxTransactions + limits.maxVotes) {
+    throw new BlockError('TOO_LARGE', 'too many issuance signatures', 'issuance.signatures');
+  }
+  issuance.signatures.forEach((sig, i) => {
+    expectLength(sig.tbsSha256, 32, `issuance.signatures[${i}].tbsSha256`);
+    if (sig.signature.length === 0 || sig.signature.length > MAX_ECDSA_SIGNATURE_BYTES) {
+      throw new BlockError(
+        'INVALID_FIELD',
+        `issuance.signatures[${i}].signature must be 1..${MAX_ECDSA_SIGNATURE_BYTES} bytes`,
+        `issuance.signatures[${i}].signature`,
+      );
+    }
+  });
 }
 
 function checkQc(qc: QuorumCertificate, path: string, limits: BlockLimits): void {

@@ -61,7 +61,7 @@ function header(overrides: Partial<BlockHeader> = {}): BlockHeader {
 }
 
 function signed(h: BlockHeader = header(), transactions: Uint8Array[] = []): Block {
-  return { header: h, signature: signBlock(h, key), transactions };
+  return { header: h, signature: signBlock(h, key), transactions, issuance: undefined };
 }
 
 test('block hash golden vector: fixed header, fixed hash', () => {
@@ -166,6 +166,7 @@ test('genesis carries no parent, proposer, justification or signature', () => {
       justify: undefined,
     }),
     signature: new Uint8Array(0),
+    issuance: undefined,
     transactions: [],
   };
   checkBlockShape(g);
@@ -185,7 +186,7 @@ const MALFORMED: [string, () => Uint8Array, string, string?][] = [
   ['truncated', () => encodeBlock(signed()).subarray(0, 40), 'MALFORMED_BLOCK'],
   [
     'no header',
-    () => encodeBlock({ header: undefined, signature: fill(1, 65), transactions: [] }),
+    () => encodeBlock({ header: undefined, signature: fill(1, 65), transactions: [], issuance: undefined }),
     'INVALID_FIELD',
     'header',
   ],

@@ -75,6 +75,22 @@ export interface BlockHeader {
   justify: Justify | undefined;
 }
 
+/** One certificate the block's issuer signed: the SHA-256 of its TBSCertificate and the signature. */
+export interface IssuanceSignature {
+  tbsSha256: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * The block's certificate issuance (DESIGN §6): the Block Issuer CA certificate (DER) the proposer made
+ * with its Validator CA, and its signatures in execution order. Validators re-execute and check each one;
+ * the certificates themselves land in the state, so the state root commits to this record.
+ */
+export interface Issuance {
+  issuerCertificate: Uint8Array;
+  signatures: IssuanceSignature[];
+}
+
 export interface Block {
   header:
     | BlockHeader
@@ -83,6 +99,8 @@ export interface Block {
   signature: Uint8Array;
   /** each a v3 transaction as canonical JSON (UTF-8) */
   transactions: Uint8Array[];
+  /** absent when the block issues no certificate */
+  issuance: Issuance | undefined;
 }
 
 function createBaseVote(): Vote {
@@ -630,8 +648,122 @@ export const BlockHeader: MessageFns<BlockHeader> = {
   },
 };
 
+function createBaseIssuanceSignature(): IssuanceSignature {
+  return { tbsSha256: new Uint8Array(0), signature: new Uint8Array(0) };
+}
+
+export const IssuanceSignature: MessageFns<IssuanceSignature> = {
+  encode(message: IssuanceSignature, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tbsSha256.length !== 0) {
+      writer.uint32(10).bytes(message.tbsSha256);
+    }
+    if (message.signature.length !== 0) {
+      writer.uint32(18).bytes(message.signature);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssuanceSignature {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssuanceSignature();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tbsSha256 = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signature = reader.bytes();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseIssuance(): Issuance {
+  return { issuerCertificate: new Uint8Array(0), signatures: [] };
+}
+
+export const Issuance: MessageFns<Issuance> = {
+  encode(message: Issuance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.issuerCertificate.length !== 0) {
+      writer.uint32(10).bytes(message.issuerCertificate);
+    }
+    for (const v of message.signatures) {
+      IssuanceSignature.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Issuance {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssuance();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.issuerCertificate = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signatures.push(IssuanceSignature.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseBlock(): Block {
-  return { header: undefined, signature: new Uint8Array(0), transactions: [] };
+  return { header: undefined, signature: new Uint8Array(0), transactions: [], issuance: undefined };
 }
 
 export const Block: MessageFns<Block> = {
@@ -644,6 +776,9 @@ export const Block: MessageFns<Block> = {
     }
     for (const v of message.transactions) {
       writer.uint32(26).bytes(v!);
+    }
+    if (message.issuance !== undefined) {
+      Issuance.encode(message.issuance, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -683,6 +818,14 @@ export const Block: MessageFns<Block> = {
             }
 
             message.transactions.push(reader.bytes());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.issuance = Issuance.decode(reader, reader.uint32());
             continue;
           }
         }
