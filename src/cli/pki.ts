@@ -6,6 +6,12 @@
  *   pki validator-ca  --root-dir DIR --root-passphrase-env VAR --institution NAME --address hx… --out DIR
  *                     --passphrase-env VAR [--validity-years 10]
  *   pki ocsp-key      --out DIR --name NAME --passphrase-env VAR [--responder hx…]
+ *   pki node-cert     --root-cert FILE --root-key FILE --root-password-file FILE --address hx… --out DIR
+ *                     [--hosts H1,H2] [--validity-days 365]
+ *
+ * node-cert reads the root passphrase from a file (first line) so a provisioning script can issue node
+ * certificates unattended; the node's TLS key is written unencrypted (mode 0600) because the node loads it
+ * at every start without an operator.
  */
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -19,7 +25,9 @@ import {
   createRoot,
   decryptKey,
   encryptKey,
+  issueNodeCertificate,
   issueValidatorCa,
+  plainKeyPem,
   writeNewFiles,
   type CaCurve,
 } from '../pki/ceremony.js';
@@ -31,6 +39,8 @@ export const PKI_USAGE = `usage:
   loopchain pki validator-ca --root-dir DIR --root-passphrase-env VAR --institution NAME --address hx…
                              --out DIR --passphrase-env VAR [--validity-years 10]
   loopchain pki ocsp-key --out DIR --name NAME --passphrase-env VAR [--responder hx…]
+  loopchain pki node-cert --root-cert FILE --root-key FILE --root-password-file FILE --address hx…
+                          --out DIR [--hosts H1,H2] [--validity-days 365]
 `;
 
 export interface PkiIo {
@@ -169,6 +179,57 @@ function ocspKey(args: string[], io: PkiIo): void {
   );
 }
 
+function readFlagFile(flags: Map<string, string>, k: string): string {
+  const path = need(flags, k);
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new CeremonyError('BAD_FILE', `cannot read --${k} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function nodeCert(args: string[], io: PkiIo): void {
+  const f = parseFlags(args, [
+    'root-cert',
+    'root-key',
+    'root-password-file',
+    'address',
+    'out',
+    'hosts',
+    'validity-days',
+  ]);
+  const address = need(f, 'address');
+  need(f, 'out');
+  const pass = checkPassphrase(
+    readFlagFile(f, 'root-password-file').split(/\r?\n/)[0],
+    `the root key (file ${f.get('root-password-file')})`,
+  );
+  const certPem = readFlagFile(f, 'root-cert');
+  const certificate = pemToDer(certPem);
+  const rootKey = decryptKey(readFlagFile(f, 'root-key'), pass);
+  checkKeyMatches(certificate, rootKey);
+  const hosts = (f.get('hosts') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  const made = issueNodeCertificate({
+    root: { certificate, privateKey: rootKey },
+    consortium: organizationOf(certificate),
+    address,
+    hosts,
+    notBefore: io.now(),
+    validityDays: intFlag(f, 'validity-days', 365),
+  });
+  const dir = outDir(f);
+  const paths = writeNewFiles(dir, [
+    { name: 'node.pem', data: toPem(made.certificate) },
+    { name: 'node.key.pem', data: plainKeyPem(made.privateKey), secret: true },
+  ]);
+  io.out(
+    `wrote ${paths.join(', ')}\nnode TLS certificate for ${address}, SHA-256 fingerprint: ${fingerprint(made.certificate)}\n`,
+  );
+}
+
 /** As `openssl x509 -fingerprint -sha256` prints it (and as genesis reports it). */
 const fingerprint = (der: Uint8Array): string => new X509Certificate(Buffer.from(der)).fingerprint256;
 
@@ -198,6 +259,7 @@ export function runPki(argv: readonly string[], io: PkiIo = defaultIo): number {
     root,
     'validator-ca': validatorCa,
     'ocsp-key': ocspKey,
+    'node-cert': nodeCert,
   };
   if (sub === undefined || sub === '--help' || sub === '-h') {
     io.out(PKI_USAGE);

@@ -16,10 +16,12 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parentCa } from './block-issuer.js';
 import { CeremonyError } from './errors.js';
+import { implicitPrimitive, octets, oid, seq } from './der.js';
 import {
   authorityKeyIdentifier,
   basicConstraints,
   keyUsage,
+  name,
   rootName,
   SECONDS_PER_DAY,
   subjectKeyIdentifier,
@@ -209,3 +211,110 @@ export function writeNewFiles(
   files.forEach((f, i) => writeFileSync(paths[i]!, f.data, { flag: 'wx', mode: f.secret ? 0o600 : 0o644 }));
   return paths;
 }
+
+// ---- node TLS certificates ------------------------------------------------------------------------------------
+
+/** The SAN URI naming the account a node's TLS certificate speaks for (src/network/identity.ts reads it). */
+export const NODE_URI_PREFIX = 'urn:loopchain:node:';
+const OID_SUBJECT_ALT_NAME = '2.5.29.17';
+const OID_EXT_KEY_USAGE = '2.5.29.37';
+const OID_KP_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const OID_KP_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const DNS_PATTERN =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function ipv4Bytes(s: string): Uint8Array | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255))
+    return undefined;
+  return Uint8Array.from(parts.map(Number));
+}
+
+function ipv6Bytes(s: string): Uint8Array | undefined {
+  if (!/^[0-9A-Fa-f:]+$/.test(s) || s.split('::').length > 2) return undefined;
+  const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
+  const groups = (x: string | undefined): string[] => (x ? x.split(':') : []);
+  const h = groups(head);
+  const t = groups(tail);
+  const missing = 8 - h.length - t.length;
+  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
+  const all = [...h, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...t];
+  if (!all.every((g) => /^[0-9A-Fa-f]{1,4}$/.test(g))) return undefined;
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 0xff;
+  });
+  return out;
+}
+
+/** GeneralName for a host: iPAddress [7] for IPv4/IPv6 literals, dNSName [2] otherwise. */
+function hostName(host: string): Uint8Array {
+  const ip = ipv4Bytes(host) ?? (host.includes(':') ? ipv6Bytes(host) : undefined);
+  if (ip) return implicitPrimitive(7, ip);
+  if (host.includes(':') || !DNS_PATTERN.test(host))
+    throw new CeremonyError('BAD_ARGUMENT', `'${host}' is neither an IP address nor a DNS name`);
+  return implicitPrimitive(2, new TextEncoder().encode(host.toLowerCase()));
+}
+
+/**
+ * A node's mutual-TLS certificate, issued directly by the consortium root: fresh P-256 key, CA:FALSE,
+ * digitalSignature, EKU serverAuth + clientAuth, SAN = loopback (127.0.0.1, ::1, localhost) plus `hosts`,
+ * and the URI `urn:loopchain:node:hx…` that peers map to the node's validator or member account.
+ */
+export function issueNodeCertificate(o: {
+  root: IssuedCa;
+  consortium: string;
+  address: string;
+  hosts?: readonly string[];
+  notBefore: Date;
+  validityDays?: number;
+}): IssuedCa {
+  if (!ADDRESS_PATTERN.test(o.address))
+    throw new CeremonyError('BAD_ARGUMENT', 'the node address must be hx + 40 lowercase hex digits');
+  const days = o.validityDays ?? 365;
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new CeremonyError('BAD_ARGUMENT', 'validity days must be 1..3650');
+  const root = parentCa(o.root.certificate);
+  const notBefore = Math.floor(o.notBefore.getTime() / 1000);
+  const notAfter = notBefore + days * SECONDS_PER_DAY - 1;
+  if (notAfter > root.parts.notAfter) {
+    throw new CeremonyError(
+      'BAD_ARGUMENT',
+      'the node certificate would outlive the root; shorten the validity',
+    );
+  }
+  const hosts = [...new Set(['127.0.0.1', '::1', 'localhost', ...(o.hosts ?? [])])];
+  const san = seq(
+    ...hosts.map(hostName),
+    implicitPrimitive(6, new TextEncoder().encode(`${NODE_URI_PREFIX}${o.address}`)),
+  );
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = spkiOf(privateKey);
+  const tbs = buildTbs({
+    serial: randomSerial(),
+    signatureAlgorithm: root.signatureAlgorithm,
+    issuer: root.parts.subject,
+    notBefore,
+    notAfter,
+    subject: name([
+      ['O', o.consortium],
+      ['OU', 'nodes'],
+      ['CN', `node ${o.address}`],
+    ]),
+    spki,
+    extensions: [
+      basicConstraints(false),
+      keyUsage(['digitalSignature']),
+      seq(oid(OID_EXT_KEY_USAGE), octets(seq(oid(OID_KP_SERVER_AUTH), oid(OID_KP_CLIENT_AUTH)))),
+      seq(oid(OID_SUBJECT_ALT_NAME), octets(san)),
+      subjectKeyIdentifier(keyIdentifier(spki)),
+      authorityKeyIdentifier(root.keyId),
+    ],
+  });
+  return { certificate: signTbs(tbs, root.signatureAlgorithm, o.root.privateKey), privateKey };
+}
+
+/** The unencrypted PKCS#8 PEM a node process loads for TLS (it starts unattended; the file is mode 0600). */
+export const plainKeyPem = (key: KeyObject): string => key.export({ type: 'pkcs8', format: 'pem' }) as string;
