@@ -4,19 +4,25 @@
  * Subcommands land with their issues; until then each planned one says plainly that it is not built yet.
  */
 import { runGenesis, type CliIo } from './genesis.js';
+import { runDevnet } from './devnet.js';
+import { runKeygen } from './keygen.js';
+import { runNode } from './node.js';
 import { runPkiCommand } from './pki.js';
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 
 const AVAILABLE: Record<string, { what: string; run: Command }> = {
   genesis: { what: "build a channel's genesis block from a config", run: runGenesis },
-  pki: { what: 'key ceremonies: consortium root, Validator CA, OCSP responder key', run: runPkiCommand },
+  pki: {
+    what: 'key ceremonies: consortium root, Validator CA, node TLS certificate, OCSP responder key',
+    run: runPkiCommand,
+  },
+  node: { what: 'run a loopchain node from its config', run: runNode },
+  devnet: { what: 'the 4-validator devnet on loopback (npm start)', run: runDevnet },
+  keygen: { what: 'a new account key in an ICON keystore', run: runKeygen },
 };
 
 const PLANNED: Record<string, string> = {
-  devnet: 'the 4-validator devnet (npm start)',
-  node: 'a loopchain node',
-  keygen: 'key generation',
   cert: 'certificate verification',
   audit: 'offline chain audit',
 };

@@ -150,14 +150,18 @@ describe('loopchain genesis', () => {
     assert.match(unknown.stderr, /Unknown option '--conf'/);
   });
 
-  test('the top-level help lists genesis as built; other subcommands stay honest placeholders', async () => {
+  test('the top-level help lists the built commands; planned ones stay honest placeholders', async () => {
     const help = await loopchain('--help');
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /commands:\n {2}genesis /);
-    assert.match(help.stdout, /planned \(not built yet\):\n(.*\n)* {2}devnet /);
+    for (const c of ['genesis', 'pki', 'node', 'devnet', 'keygen'])
+      assert.match(help.stdout, new RegExp(`\\n {2}${c} `));
+    assert.match(help.stdout, /planned \(not built yet\):\n(.*\n)* {2}audit /);
+    const audit = await loopchain('audit');
+    assert.equal(audit.code, 1);
+    assert.match(audit.stderr, /loopchain audit: offline chain audit is not built yet/);
     const node = await loopchain('node');
-    assert.equal(node.code, 1);
-    assert.match(node.stderr, /loopchain node: a loopchain node is not built yet/);
+    assert.equal(node.code, 2);
+    assert.match(node.stderr, /--config is required/);
   });
 
   test('the sample config docs/examples/genesis-kofia.json builds once its root certificate exists', async () => {

@@ -1,0 +1,802 @@
+/**
+ * One channel on one node (DESIGN §2 channel/): the LFT core (src/consensus) driven by real time, storage,
+ * execution and the network. Events go through one queue and are handled one at a time; the effects of each
+ * step run in order, so a vote or timeout is only sent after the safety record it follows from is fsynced,
+ * and blocks are committed one synced batch each, oldest first.
+ */
+import { bytesToHex, equalBytes } from '../codec/hex.js';
+import { initialState, step, type ConsensusState } from '../consensus/lft.js';
+import { qcProblem } from '../consensus/certificates.js';
+import type {
+  BlockSummary,
+  ConsensusCrypto,
+  ConsensusEffect,
+  ConsensusEvent,
+  QuorumCert,
+  ValidatorId,
+  ValidatorSetSchedule,
+} from '../consensus/types.js';
+import { validatorsAt } from '../consensus/validators.js';
+import { addressOfPoint } from '../crypto/address.js';
+import { recoverPublicKey, signRecoverable } from '../crypto/secp256k1.js';
+import { blockHash, decodeBlock, validatorsHash, type Block } from '../ledger/block.js';
+import {
+  decodeTransaction,
+  encodeTransaction,
+  verifyTransaction,
+  type Transaction,
+} from '../ledger/transaction.js';
+import { decodeQc, encodeQc } from '../network/consensus-codec.js';
+import type { PeerMessage, PeerTransport, SyncBlock } from '../network/transport.js';
+import { Mempool } from '../node/mempool.js';
+import { parentCa, type ParentCa, type Random } from '../pki/block-issuer.js';
+import { commit as overlayWrites } from '../score/apply-block.js';
+import { CommittedState } from '../score/overlay.js';
+import { readValidatorChanges } from '../score/score-store.js';
+import type { ChannelStorage } from '../storage/channel-storage.js';
+import type { KeyObject } from 'node:crypto';
+import {
+  BlockRejected,
+  blockTransactions,
+  buildBlock,
+  executeBlock,
+  type ExecutedBlock,
+  type ExecutionEnv,
+  type ParentRef,
+} from './block-exec.js';
+import { summarize } from './block-summary.js';
+import { readChainConfig, idOf, type ChainConfig } from './chain-config.js';
+import { ChainReader } from './chain-reader.js';
+import { decodeSafetyRecord, encodeSafetyRecord } from './safety-record.js';
+
+/** The slice of pino the runtime uses. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface Clock {
+  /** Wall-clock microseconds since the Unix epoch (block times). */
+  nowUs(): bigint;
+}
+
+export interface ChannelMetrics {
+  committed(height: number, txCount: number, latencyMs: number): void;
+  round(round: number): void;
+  mempool(size: number): void;
+  syncing(active: boolean): void;
+}
+
+export interface RuntimeLimits {
+  readonly maxBlockTransactions: number;
+  readonly maxBlockBytes: number;
+  /** How far ahead of the local clock a block time may be. */
+  readonly maxDriftUs: bigint;
+  readonly txWindowUs: bigint;
+  readonly mempoolTransactions: number;
+  readonly mempoolBytes: number;
+  /** Blocks asked from a peer per sync request. */
+  readonly syncBatch: number;
+}
+
+export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
+  maxBlockTransactions: 1000,
+  maxBlockBytes: 8 * 1024 * 1024,
+  maxDriftUs: 10_000_000n,
+  txWindowUs: 300_000_000n,
+  mempoolTransactions: 20_000,
+  mempoolBytes: 128 * 1024 * 1024,
+  syncBatch: 256,
+};
+
+export interface ChannelRuntimeOptions {
+  readonly storage: ChannelStorage;
+  readonly self: { readonly id: ValidatorId; readonly privateKey: Uint8Array };
+  /** This node's Validator CA (certificate DER and key), when it issues certificates on this channel. */
+  readonly validatorCa?: { readonly certificate: Uint8Array; readonly key: KeyObject };
+  readonly transport: PeerTransport;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly logger: Logger;
+  readonly metrics?: ChannelMetrics;
+  readonly limits?: Partial<RuntimeLimits>;
+}
+
+/** What a sync fetches up to: a QC's block, or a height a peer reported. */
+interface SyncTarget {
+  readonly height: number;
+  readonly blockHash?: Uint8Array;
+}
+
+/** How often an idle channel asks its peers how far they are (a restarted node on a quiet chain). */
+const PROBE_INTERVAL_MS = 3_000;
+
+interface PendingBlock {
+  readonly block: Block;
+  readonly bytes: Uint8Array;
+  readonly summary: BlockSummary;
+  executed?: ExecutedBlock;
+  readonly seenAt: number;
+}
+
+/** Rejections that honest nodes cause (delays, duplicates, repeats): never penalized. */
+const BENIGN = new Set(['DUPLICATE', 'STALE_ROUND', 'FUTURE_ROUND', 'UNKNOWN_PARENT']);
+
+export function consensusCrypto(privateKey: Uint8Array): ConsensusCrypto {
+  return {
+    sign: (digest) => signRecoverable(digest, privateKey),
+    verify(digest, signature, signer) {
+      try {
+        return addressOfPoint(recoverPublicKey(digest, signature)) === `hx${signer}`;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export class ChannelRuntime {
+  readonly channel: string;
+  readonly config: ChainConfig;
+  readonly reader: ChainReader;
+  readonly mempool: Mempool;
+  private readonly limits: RuntimeLimits;
+  private readonly env: ExecutionEnv;
+  private readonly crypto: ConsensusCrypto;
+  private consensus: ConsensusState;
+  private committed: CommittedState;
+  private committedBlock: Block;
+  private readonly pending = new Map<string, PendingBlock>();
+  private readonly queue: ConsensusEvent[] = [];
+  private draining = false;
+  private timer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private syncing: Promise<void> | undefined;
+  private halted: string | undefined;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private idle: (() => void)[] = [];
+  private pendingWork = false;
+
+  private constructor(
+    private readonly o: ChannelRuntimeOptions,
+    state: CommittedState,
+    block: Block,
+    config: ChainConfig,
+    consensus: ConsensusState,
+    crypto: ConsensusCrypto,
+  ) {
+    this.channel = o.storage.channel;
+    this.config = config;
+    this.committed = state;
+    this.committedBlock = block;
+    this.consensus = consensus;
+    this.crypto = crypto;
+    this.reader = new ChainReader(o.storage);
+    this.limits = { ...DEFAULT_RUNTIME_LIMITS, ...o.limits };
+    const cas = new Map<string, ParentCa>();
+    for (const v of config.validators) if (v.caCertificate) cas.set(v.id, parentCa(v.caCertificate));
+    this.env = {
+      config,
+      validatorCas: cas,
+      ...(o.validatorCa === undefined
+        ? {}
+        : { signerCa: { parent: parentCa(o.validatorCa.certificate), key: o.validatorCa.key } }),
+      random: o.random,
+      txWindowUs: this.limits.txWindowUs,
+    };
+    this.mempool = new Mempool({
+      nid: config.nid,
+      maxTransactions: this.limits.mempoolTransactions,
+      maxBytes: this.limits.mempoolBytes,
+      maxTxBytes: 1024 * 1024,
+      timestampWindowUs: this.limits.txWindowUs,
+      now: () => o.clock.nowUs(),
+      isCommitted: (hash) => this.reader.isCommitted(hash),
+    });
+  }
+
+  /** Opens a channel whose storage holds at least its genesis block, restoring consensus from disk. */
+  static async open(o: ChannelRuntimeOptions): Promise<ChannelRuntime> {
+    const tip = await o.storage.blocks.lastCommitted();
+    if (tip === undefined) throw new Error(`channel ${o.storage.channel} has no genesis block in storage`);
+    const reader = new ChainReader(o.storage);
+    const tipBlock = (await reader.byHash(tip.hash))!.block;
+    const genesis = (await reader.byHeight(0))!;
+    const state = await CommittedState.load(o.storage.state, {
+      height: tip.height,
+      stateRoot: tipBlock.header!.stateRoot,
+    });
+    const config = readChainConfig(state);
+    const genesisSet: ValidatorSetSchedule = {
+      fromHeight: 1,
+      validators: config.validators.map((v) => v.id),
+    };
+    const changes = readValidatorChanges(state).map((c) => ({
+      fromHeight: c.fromHeight,
+      validators: c.validators.map(idOf),
+    }));
+    const stored = await o.storage.safety.get();
+    const crypto = consensusCrypto(o.self.privateKey);
+    const consensus = initialState(
+      {
+        channel: config.channel,
+        self: o.self.id,
+        validatorSets: [genesisSet, ...changes].sort((a, b) => a.fromHeight - b.fromHeight),
+        leaderTerm: config.consensus.leaderTerm,
+        baseTimeoutMs: config.consensus.baseTimeoutMs,
+        maxTimeoutMs: config.consensus.maxTimeoutMs,
+        futureRoundWindow: 8,
+      },
+      crypto,
+      summarize(genesis.block, genesis.hash),
+      stored === undefined ? undefined : decodeSafetyRecord(stored),
+      summarize(tipBlock, tip.hash),
+    );
+    return new ChannelRuntime(o, state, tipBlock, config, consensus, crypto);
+  }
+
+  get height(): number {
+    return this.committed.height;
+  }
+
+  get round(): number {
+    return this.consensus.round;
+  }
+
+  get isSyncing(): boolean {
+    return this.syncing !== undefined;
+  }
+
+  get haltReason(): string | undefined {
+    return this.halted;
+  }
+
+  get committedState(): CommittedState {
+    return this.committed;
+  }
+
+  get lastCommittedBlock(): Block {
+    return this.committedBlock;
+  }
+
+  /** Attaches to the transport and starts consensus. */
+  start(): void {
+    this.o.transport.attach(this.channel, {
+      onMessage: (from, m) => this.onPeerMessage(from, m),
+      blockSource: {
+        blocks: (fromHeight, max) => this.serveBlocks(fromHeight, max),
+        height: async () => this.committed.height,
+      },
+      isAllowed: (peer) => this.isAllowedPeer(peer),
+    });
+    this.mempool.onAdded(() => this.notePendingWork());
+    this.enqueue({ type: 'start' });
+    void this.probe();
+    this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
+  }
+
+  /**
+   * Consensus learns it is behind from the certificates in messages; a quiet chain sends none. So the
+   * runtime also asks its peers for their committed height and fetches what it misses.
+   */
+  private async probe(): Promise<void> {
+    if (this.closed || this.syncing !== undefined || this.halted !== undefined) return;
+    const peers = this.peersFor(this.o.self.id);
+    const heights = await Promise.allSettled(peers.map((p) => this.o.transport.peerHeight(this.channel, p)));
+    let best = -1;
+    let from: ValidatorId | undefined;
+    heights.forEach((h, i) => {
+      if (h.status === 'fulfilled' && h.value > best) {
+        best = h.value;
+        from = peers[i];
+      }
+    });
+    if (from !== undefined && best > this.committed.height) this.startSync({ height: best }, from);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    await this.whenIdle();
+    await this.syncing;
+  }
+
+  /** Admits a transaction from a client: the mempool checks it, then it is gossiped to the peers. */
+  async submit(tx: Transaction, gossip = true): Promise<void> {
+    await this.mempool.add(tx);
+    if (gossip) {
+      this.o.transport.broadcast(this.channel, {
+        type: 'transactions',
+        transactions: [encodeTransaction(tx)],
+      });
+    }
+  }
+
+  isPending(hash: Uint8Array): boolean {
+    if (this.mempool.has(hash)) return true;
+    for (const p of this.pending.values()) {
+      if (p.executed?.transactions.some((t) => equalBytes(t.hash, hash))) return true;
+    }
+    return false;
+  }
+
+  /** Resolves when `hash` is committed (true) or after timeoutMs / abort (false). */
+  waitFor(hash: Uint8Array, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    const key = bytesToHex(hash);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(key) ?? new Set();
+      this.waiters.set(key, set);
+      const done = (v: boolean): void => {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', abort);
+        set.delete(wake);
+        if (set.size === 0) this.waiters.delete(key);
+        resolve(v);
+      };
+      const wake = (): void => done(true);
+      const abort = (): void => done(false);
+      const t = setTimeout(() => done(false), timeoutMs);
+      signal?.addEventListener('abort', abort);
+      set.add(wake);
+      // Committed between the caller's lookup and now: answer at once.
+      void this.reader.isCommitted(hash).then((yes) => {
+        if (yes) done(true);
+      });
+    });
+  }
+
+  // ---- the event queue ---------------------------------------------------------------------------------
+
+  private enqueue(event: ConsensusEvent): void {
+    if (this.closed || this.halted !== undefined) return;
+    this.queue.push(event);
+    if (!this.draining) void this.drain();
+  }
+
+  private whenIdle(): Promise<void> {
+    if (!this.draining) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.closed && this.halted === undefined) {
+        const event = this.queue.shift()!;
+        const { state, effects } = step(this.consensus, event);
+        this.consensus = state;
+        for (const fx of effects) await this.run(fx);
+        this.o.metrics?.round(this.consensus.round);
+      }
+    } catch (e) {
+      this.halt(`runtime error: ${(e as Error).stack ?? String(e)}`);
+    } finally {
+      this.draining = false;
+      const idle = this.idle;
+      this.idle = [];
+      for (const r of idle) r();
+    }
+  }
+
+  private halt(reason: string): void {
+    if (this.halted !== undefined) return;
+    this.halted = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.o.logger.error({ channel: this.channel, reason }, 'channel halted');
+  }
+
+  private async run(fx: ConsensusEffect): Promise<void> {
+    switch (fx.type) {
+      case 'persist':
+        await this.o.storage.safety.put(encodeSafetyRecord(fx.record));
+        return;
+      case 'broadcast': {
+        const m = fx.message;
+        if (m.kind === 'proposal') {
+          const p = this.pending.get(bytesToHex(m.block.hash));
+          if (p) this.o.transport.broadcast(this.channel, { type: 'proposal', blockBytes: p.bytes });
+        } else if (m.kind === 'vote') this.o.transport.broadcast(this.channel, { type: 'vote', vote: m });
+        else this.o.transport.broadcast(this.channel, { type: 'timeout', timeout: m });
+        return;
+      }
+      case 'scheduleTimer': {
+        if (this.timer) clearTimeout(this.timer);
+        const round = fx.round;
+        this.timer = setTimeout(() => this.enqueue({ type: 'timer', round }), fx.delayMs);
+        return;
+      }
+      case 'execute':
+        return this.execute(fx.block);
+      case 'buildProposal':
+        return this.propose(fx);
+      case 'commit':
+        return this.commit(fx.blocks, fx.qc);
+      case 'requestSync':
+        this.startSync(fx.target, fx.from);
+        return;
+      case 'reject':
+        if (!BENIGN.has(fx.reason)) {
+          this.o.logger.warn({ channel: this.channel, peer: fx.from, reason: fx.reason, detail: fx.detail });
+          if (fx.from !== this.o.self.id) this.o.transport.penalize(fx.from, fx.reason);
+        } else {
+          this.o.logger.debug({ channel: this.channel, peer: fx.from, reason: fx.reason, detail: fx.detail });
+        }
+        return;
+      case 'evidence':
+        this.o.logger.warn({ channel: this.channel, evidence: 'equivocation' }, 'equivocation evidence');
+        return;
+      case 'halt':
+        this.halt(fx.reason);
+        return;
+    }
+  }
+
+  // ---- blocks ------------------------------------------------------------------------------------------
+
+  private parentRef(hash: Uint8Array): ParentRef | undefined {
+    const c = this.committedBlock.header!;
+    if (equalBytes(hash, blockHash(c))) {
+      return { state: this.committed, hash, height: c.height, timestamp: BigInt(c.timestamp) };
+    }
+    const p = this.pending.get(bytesToHex(hash))?.executed;
+    if (p === undefined) return undefined;
+    const h = p.block.header!;
+    return { state: p.result.state, hash, height: h.height, timestamp: BigInt(h.timestamp) };
+  }
+
+  /** Hex hashes of the transactions in the uncommitted blocks from `hash` down to the committed block. */
+  private uncommittedTxs(hash: Uint8Array): Set<string> {
+    const out = new Set<string>();
+    for (
+      let p = this.pending.get(bytesToHex(hash));
+      p?.executed;
+      p = this.pending.get(bytesToHex(p.block.header!.prevHash))
+    ) {
+      for (const t of p.executed.transactions) out.add(bytesToHex(t.hash));
+    }
+    return out;
+  }
+
+  private validatorsHashAt(height: number): Uint8Array {
+    const ids = validatorsAt(this.consensus.schedule, height);
+    return validatorsHash(ids.map((id) => Buffer.from(id, 'hex')));
+  }
+
+  private async execute(summary: BlockSummary): Promise<void> {
+    const key = bytesToHex(summary.hash);
+    const p = this.pending.get(key);
+    let valid = false;
+    let reason: string | undefined;
+    try {
+      if (p === undefined) throw new BlockRejected('WRONG_PARENT', 'block bytes unknown');
+      p.executed ??= await this.check(p.block, summary.hash, this.o.clock.nowUs() + this.limits.maxDriftUs);
+      valid = true;
+    } catch (e) {
+      if (!(e instanceof BlockRejected)) throw e;
+      reason = `${e.code}: ${e.message}`;
+      this.o.logger.warn({ channel: this.channel, block: key, reason }, 'block rejected');
+    }
+    this.enqueue({ type: 'executed', blockHash: summary.hash, valid, ...(reason ? { reason } : {}) });
+  }
+
+  /** Full validation and re-execution of a block; throws BlockRejected. */
+  private async check(block: Block, hash: Uint8Array, maxTimestamp: bigint): Promise<ExecutedBlock> {
+    const h = block.header!;
+    const parent = this.parentRef(h.prevHash);
+    if (parent === undefined) throw new BlockRejected('WRONG_PARENT', 'the parent is not executed here');
+    const txs = blockTransactions(this.env, block);
+    const inAncestors = this.uncommittedTxs(h.prevHash);
+    for (const [i, tx] of txs.entries()) {
+      if (inAncestors.has(bytesToHex(tx.hash)) || (await this.reader.isCommitted(tx.hash)))
+        throw new BlockRejected('BAD_TRANSACTION', `transaction ${i} is already in the chain`);
+    }
+    return executeBlock(this.env, parent, block, hash, txs, {
+      validatorsHash: this.validatorsHashAt(h.height),
+      nextValidatorsHash: this.validatorsHashAt(h.height + 1),
+      maxTimestamp,
+    });
+  }
+
+  private async propose(fx: Extract<ConsensusEffect, { type: 'buildProposal' }>): Promise<void> {
+    const parent = this.parentRef(fx.parentHash);
+    if (parent === undefined) {
+      this.o.logger.warn({ channel: this.channel, round: fx.round }, 'cannot propose: parent not executed');
+      return;
+    }
+    const txs = this.mempool.take(
+      this.limits.maxBlockTransactions,
+      this.limits.maxBlockBytes,
+      this.uncommittedTxs(fx.parentHash),
+    );
+    const now = this.o.clock.nowUs();
+    const executed = buildBlock(this.env, parent, {
+      round: fx.round,
+      qc: fx.qc,
+      tc: fx.tc,
+      transactions: txs,
+      timestamp: now > parent.timestamp ? now : parent.timestamp + 1n,
+      proposerKey: this.o.self.privateKey,
+      proposer: Buffer.from(this.o.self.id, 'hex'),
+      validatorsHash: this.validatorsHashAt(fx.height),
+      nextValidatorsHash: this.validatorsHashAt(fx.height + 1),
+    });
+    this.pending.set(bytesToHex(executed.hash), {
+      block: executed.block,
+      bytes: executed.bytes,
+      summary: executed.summary,
+      executed,
+      seenAt: Date.now(),
+    });
+    this.o.logger.debug(
+      { channel: this.channel, height: fx.height, round: fx.round, txs: txs.length },
+      'proposed',
+    );
+    this.enqueue({ type: 'proposalBuilt', block: executed.summary });
+  }
+
+  private qcOf(blocks: readonly BlockSummary[], i: number, last: QuorumCert): QuorumCert {
+    const child =
+      i + 1 < blocks.length ? blocks[i + 1] : this.pending.get(bytesToHex(last.blockHash))?.summary;
+    if (child === undefined) throw new Error('commit without the certifying child block');
+    return child.qc;
+  }
+
+  private async commit(blocks: readonly BlockSummary[], qc: QuorumCert): Promise<void> {
+    for (const [i, summary] of blocks.entries()) {
+      const key = bytesToHex(summary.hash);
+      const p = this.pending.get(key);
+      if (p?.executed === undefined) throw new Error(`committing block ${key} that was not executed here`);
+      const e = p.executed;
+      const proof = this.qcOf(blocks, i, qc);
+      await this.writeBlock(e, proof);
+    }
+    this.prunePending();
+  }
+
+  private async writeBlock(e: ExecutedBlock, proof: QuorumCert): Promise<void> {
+    const h = e.block.header!;
+    await this.o.storage.commitBlock({
+      height: h.height,
+      hash: e.hash,
+      blockBytes: e.bytes,
+      commitProof: encodeQc(proof),
+      transactions: e.transactions.map((tx, i) => ({
+        hash: tx.hash,
+        bytes: e.block.transactions[i]!,
+        receiptBytes: e.result.receiptBytes[i]!,
+      })),
+      stateWrites: overlayWrites(e.result.state),
+      logNodes: [],
+    });
+    this.committed.apply(e.result.state);
+    this.committedBlock = e.block;
+    this.mempool.remove(e.transactions.map((t) => t.hash));
+    for (const t of e.transactions) {
+      const set = this.waiters.get(bytesToHex(t.hash));
+      if (set) for (const wake of [...set]) wake();
+    }
+    for (const c of e.result.validatorChanges) {
+      this.enqueue({
+        type: 'validatorSetChange',
+        schedule: { fromHeight: c.fromHeight, validators: c.validators.map(idOf) },
+      });
+    }
+    const latencyMs = Math.max(0, Number((this.o.clock.nowUs() - BigInt(h.timestamp)) / 1000n));
+    this.o.metrics?.committed(h.height, e.transactions.length, latencyMs);
+    this.o.metrics?.mempool(this.mempool.size);
+    this.o.logger.info({ channel: this.channel, height: h.height, txs: e.transactions.length }, 'committed');
+    this.refreshPendingWork();
+  }
+
+  private prunePending(): void {
+    const height = this.committed.height;
+    for (const [key, p] of this.pending) if (p.block.header!.height <= height) this.pending.delete(key);
+    // Received blocks that never executed (no parent) are dropped after a while.
+    const stale = Date.now() - 60_000;
+    for (const [key, p] of this.pending) if (!p.executed && p.seenAt < stale) this.pending.delete(key);
+  }
+
+  private notePendingWork(): void {
+    this.o.metrics?.mempool(this.mempool.size);
+    if (!this.pendingWork) {
+      this.pendingWork = true;
+      this.enqueue({ type: 'pendingTransactions', pending: true });
+    }
+  }
+
+  private refreshPendingWork(): void {
+    const exclude = this.uncommittedTxs(this.consensus.highQc.blockHash);
+    const pending = this.mempool.take(1, this.limits.maxBlockBytes, exclude).length > 0;
+    if (pending !== this.pendingWork) {
+      this.pendingWork = pending;
+      this.enqueue({ type: 'pendingTransactions', pending });
+    }
+  }
+
+  // ---- peers -------------------------------------------------------------------------------------------
+
+  private isAllowedPeer(peer: ValidatorId): boolean {
+    if (this.config.validators.some((v) => v.id === peer)) return true;
+    for (const s of this.consensus.schedule) if (s.validators.includes(peer)) return true;
+    return false;
+  }
+
+  private onPeerMessage(from: ValidatorId, m: PeerMessage): void {
+    if (this.closed) return;
+    switch (m.type) {
+      case 'proposal': {
+        let block: Block;
+        try {
+          block = decodeBlock(m.blockBytes);
+          if (block.header!.channel !== this.channel || block.header!.height === 0)
+            throw new Error('not a block of this channel');
+        } catch (e) {
+          this.o.transport.penalize(from, `invalid proposal: ${(e as Error).message}`);
+          return;
+        }
+        const hash = blockHash(block.header!);
+        const key = bytesToHex(hash);
+        if (!this.pending.has(key)) {
+          let summary: BlockSummary;
+          try {
+            summary = summarize(block, hash);
+          } catch (e) {
+            this.o.transport.penalize(from, `invalid proposal: ${(e as Error).message}`);
+            return;
+          }
+          this.pending.set(key, { block, bytes: m.blockBytes, summary, seenAt: Date.now() });
+        }
+        this.enqueue({
+          type: 'message',
+          from,
+          message: { kind: 'proposal', block: this.pending.get(key)!.summary },
+        });
+        return;
+      }
+      case 'vote':
+        this.enqueue({ type: 'message', from, message: m.vote });
+        return;
+      case 'timeout':
+        this.enqueue({ type: 'message', from, message: m.timeout });
+        return;
+      case 'transactions':
+        void this.admitGossip(from, m.transactions);
+        return;
+    }
+  }
+
+  private async admitGossip(from: ValidatorId, txs: readonly Uint8Array[]): Promise<void> {
+    for (const bytes of txs) {
+      let tx: Transaction;
+      try {
+        tx = decodeTransaction(bytes);
+        verifyTransaction(tx);
+      } catch (e) {
+        this.o.transport.penalize(from, `invalid gossiped transaction: ${(e as Error).message}`);
+        continue;
+      }
+      try {
+        await this.submit(tx, false);
+      } catch {
+        // Duplicates, full pool, already committed: normal between honest peers.
+      }
+    }
+  }
+
+  // ---- block sync --------------------------------------------------------------------------------------
+
+  /** Serves committed blocks, then the certified uncommitted chain up to this node's highest QC. */
+  private async *serveBlocks(fromHeight: number, max: number): AsyncIterable<SyncBlock> {
+    let next = fromHeight;
+    let sent = 0;
+    for await (const b of this.reader.syncBlocks(fromHeight, max)) {
+      yield b;
+      next = b.height + 1;
+      sent++;
+    }
+    if (sent >= max) return;
+    const chain: { p: PendingBlock; qc: QuorumCert }[] = [];
+    let qc = this.consensus.highQc;
+    for (
+      let p = this.pending.get(bytesToHex(qc.blockHash));
+      p?.executed;
+      p = this.pending.get(bytesToHex(p.block.header!.prevHash))
+    ) {
+      chain.unshift({ p, qc });
+      qc = p.summary.qc;
+    }
+    for (const { p, qc: proof } of chain) {
+      if (p.summary.height < next || sent >= max) continue;
+      yield { height: p.summary.height, blockBytes: p.bytes, commitProof: encodeQc(proof) };
+      sent++;
+    }
+  }
+
+  private startSync(target: SyncTarget, from: ValidatorId): void {
+    if (this.syncing !== undefined) return;
+    this.o.metrics?.syncing(true);
+    this.syncing = this.syncTo(target, from)
+      .catch((e: unknown) => this.o.logger.error({ channel: this.channel, err: String(e) }, 'sync failed'))
+      .finally(() => {
+        this.syncing = undefined;
+        this.o.metrics?.syncing(false);
+      });
+  }
+
+  private peersFor(from: ValidatorId): ValidatorId[] {
+    const others = validatorsAt(this.consensus.schedule, this.committed.height + 1).filter(
+      (id) => id !== this.o.self.id && id !== from,
+    );
+    return from === this.o.self.id ? others : [from, ...others];
+  }
+
+  private async syncTo(target: SyncTarget, from: ValidatorId): Promise<void> {
+    this.o.logger.info({ channel: this.channel, from, target: target.height }, 'sync started');
+    for (const peer of this.peersFor(from)) {
+      try {
+        await this.syncFrom(peer, target);
+      } catch (e) {
+        this.o.logger.warn(
+          { channel: this.channel, peer, err: (e as Error).message },
+          'sync from peer failed',
+        );
+        continue;
+      }
+      if (this.reached(target)) break;
+    }
+    if (!this.reached(target) && !this.closed) {
+      // Nobody had it yet: consensus asks again after a pause instead of spinning.
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    this.enqueue({ type: 'synced', blocks: [] });
+    await this.whenIdle();
+    this.o.logger.info({ channel: this.channel, height: this.committed.height }, 'sync finished');
+  }
+
+  private reached(target: SyncTarget): boolean {
+    if (this.committed.height >= target.height) return true;
+    return (
+      target.blockHash !== undefined && this.pending.get(bytesToHex(target.blockHash))?.executed !== undefined
+    );
+  }
+
+  private async syncFrom(peer: ValidatorId, target: SyncTarget): Promise<void> {
+    let next = this.committed.height + 1;
+    while (!this.closed && !this.reached(target)) {
+      const batch: { block: BlockSummary; qc: QuorumCert }[] = [];
+      next = Math.max(next, this.committed.height + 1);
+      for await (const sb of this.o.transport.fetchBlocks(this.channel, peer, next, this.limits.syncBatch)) {
+        if (sb.height !== next) throw new Error(`peer sent height ${sb.height}, expected ${next}`);
+        const block = decodeBlock(sb.blockBytes);
+        const hash = blockHash(block.header!);
+        const proof = decodeQc(sb.commitProof);
+        if (!equalBytes(proof.blockHash, hash) || proof.height !== block.header!.height)
+          throw new Error(`the proof of height ${next} does not certify the block`);
+        const problem = qcProblem(
+          proof,
+          this.channel,
+          validatorsAt(this.consensus.schedule, proof.height),
+          this.crypto,
+        );
+        if (problem !== undefined) throw new Error(`height ${next}: ${problem}`);
+        const key = bytesToHex(hash);
+        let p = this.pending.get(key);
+        if (p?.executed === undefined) {
+          // Certified by a quorum: its time was checked when it was voted for.
+          const executed = await this.check(block, hash, BigInt(Number.MAX_SAFE_INTEGER));
+          p = { block, bytes: sb.blockBytes, summary: executed.summary, executed, seenAt: Date.now() };
+          this.pending.set(key, p);
+        }
+        batch.push({ block: p.summary, qc: proof });
+        next++;
+      }
+      if (batch.length === 0) return;
+      this.enqueue({ type: 'synced', blocks: batch });
+      await this.whenIdle();
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * A real multi-process cluster for integration tests: the devnet's files (src/node/devnet-setup.ts) in a
+ * temporary directory, with ports picked for the test and, between every pair of nodes, a fault-injecting
+ * TCP proxy (test/helpers/tcp-proxy.ts), so a test can kill nodes with SIGKILL, restart them, and cut one
+ * off from the others. Each node is a `loopchain node` child process logging to <dir>/nodeN/node.log.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sdk from 'icon-sdk-js';
+import { createDevnet, type DevnetLayout } from '../../src/node/devnet-setup.js';
+import { PROJECT_ROOT } from '../../src/score/bundle.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { IconWallet, type SdkWallet } from './icon-sdk.js';
+
+const m = sdk as unknown as Record<
+  string,
+  new (...a: unknown[]) => Record<string, (...a: unknown[]) => unknown>
+>;
+
+export const N = 4;
+
+export interface RpcResponse {
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+}
+
+export class Cluster {
+  readonly children: (ChildProcess | undefined)[] = Array.from({ length: N }, () => undefined);
+
+  private constructor(
+    readonly dir: string,
+    readonly layout: DevnetLayout,
+    readonly proxies: Map<string, TcpProxy>,
+  ) {}
+
+  /** Files for 4 nodes on fresh ports; proxies in front of every link. Nothing runs yet. */
+  static async create(o: { baseTimeoutMs?: number } = {}): Promise<Cluster> {
+    const dir = mkdtempSync(join(tmpdir(), 'loopchain-cluster-'));
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const proxies = new Map<string, TcpProxy>();
+    for (let from = 0; from < N; from++) {
+      for (let to = 0; to < N; to++) {
+        if (from === to) continue;
+        proxies.set(
+          `${from}-${to}`,
+          await startTcpProxy({ target: { host: '127.0.0.1', port: base + 50 + to } }),
+        );
+      }
+    }
+    const layout = await createDevnet(join(dir, 'devnet'), PROJECT_ROOT, new Date(), {
+      jsonrpcBase: base,
+      grpcBase: base + 50,
+      peerGrpc: (from, to) => `127.0.0.1:${proxies.get(`${from}-${to}`)!.port}`,
+      baseTimeoutMs: o.baseTimeoutMs ?? 1000,
+    });
+    return new Cluster(dir, layout, proxies);
+  }
+
+  url(i: number, channel: string): string {
+    return `http://127.0.0.1:${this.layout.nodes[i]!.jsonrpcPort}/api/v3/${channel}`;
+  }
+
+  start(i: number): void {
+    const node = this.layout.nodes[i]!;
+    const log = createWriteStream(join(PROJECT_ROOT, node.config, '..', 'node.log'), { flags: 'a' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(PROJECT_ROOT, 'src/cli/main.ts'),
+        'node',
+        '--config',
+        join(PROJECT_ROOT, node.config),
+      ],
+      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    this.children[i] = child;
+  }
+
+  async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const c = this.children[i];
+    this.children[i] = undefined;
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise<void>((r) => c.once('exit', () => r()));
+    c.kill(signal);
+    await exited;
+  }
+
+  /** Cuts node i off from every other node (both directions), or heals it. */
+  isolate(i: number, cut = true): void {
+    for (const [key, proxy] of this.proxies) {
+      const [from, to] = key.split('-').map(Number);
+      if (from === i || to === i) proxy.setMode(cut ? 'drop' : 'pass');
+    }
+  }
+
+  async rpc(i: number, channel: string, method: string, params?: object): Promise<RpcResponse> {
+    const res = await fetch(this.url(i, channel), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, ...(params ? { params } : {}) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return (await res.json()) as RpcResponse;
+  }
+
+  async height(i: number, channel: string): Promise<number> {
+    try {
+      const r = await this.rpc(i, channel, 'icx_getLastBlock');
+      return (r.result as { height: number } | undefined)?.height ?? -1;
+    } catch {
+      return -1;
+    }
+  }
+
+  /** Polls until `pred` holds (every 200 ms), failing after `timeoutMs` with `what`. */
+  async until(what: string, pred: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await pred())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; logs in ${this.dir}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async ready(i: number): Promise<void> {
+    await this.until(`node${i} to answer`, async () => (await this.height(i, 'kofia')) >= 0, 120_000);
+  }
+
+  wallet(firm: 'firm-a' | 'firm-b' | 'kofia-admin'): SdkWallet {
+    const a = firm === 'kofia-admin' ? this.layout.admin : this.layout.firms.find((f) => f.id === firm)!;
+    return IconWallet.loadKeystore(
+      readFileSync(join(PROJECT_ROOT, a.keystorePath), 'utf8'),
+      a.keystorePassword,
+      true,
+    );
+  }
+
+  /** An icon-sdk-js IconService for node i on `channel`. */
+  service(i: number, channel: string): Record<string, (...a: unknown[]) => { execute(): Promise<unknown> }> {
+    return new m.IconService!(new m.HttpProvider!(this.url(i, channel))) as never;
+  }
+
+  async stop(keepOnFailure = false): Promise<void> {
+    await Promise.all(this.children.map((_, i) => this.kill(i, 'SIGKILL')));
+    await Promise.all([...this.proxies.values()].map((p) => p.close()));
+    if (!keepOnFailure) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
