@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../score/bundle.js';
 import { createDevnet, readDevnetLayout, type DevnetLayout } from '../node/devnet-setup.js';
 import type { CliIo } from './genesis.js';
 
-export const DEVNET_USAGE = `usage: loopchain devnet [--dir <dir>]
+export const DEVNET_USAGE = `usage: loopchain devnet [--dir <dir>] [--jsonrpc-base <port>] [--grpc-base <port>]
 
 Starts the local devnet: 4 validator nodes on 127.0.0.1 (JSON-RPC 9000-9003, gRPC 7100-7103) serving the
 channels kofia (governance, certificate authority) and chat (chat), with firm keystores for firm-a and
@@ -20,8 +20,10 @@ firm-b. First start creates every key, certificate and genesis under <dir>; late
 Writes <dir>/devnet.json when ready. Ctrl-C stops everything.
 
 options:
-  --dir <dir>   where the devnet lives (default .devnet in the project root)
-  -h, --help    this text
+  --dir <dir>             where the devnet lives (default .devnet in the project root)
+  --jsonrpc-base <port>   JSON-RPC port of node 0 when the devnet is created (default 9000)
+  --grpc-base <port>      gRPC port of node 0 when the devnet is created (default 7100)
+  -h, --help              this text
 `;
 
 const READY_TIMEOUT_MS = 180_000;
@@ -79,7 +81,12 @@ export async function runDevnet(argv: readonly string[], io: CliIo): Promise<num
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        dir: { type: 'string' },
+        'jsonrpc-base': { type: 'string' },
+        'grpc-base': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (e) {
@@ -90,6 +97,19 @@ export async function runDevnet(argv: readonly string[], io: CliIo): Promise<num
     io.out(DEVNET_USAGE);
     return 0;
   }
+  const ports: { jsonrpcBase?: number; grpcBase?: number } = {};
+  for (const [flag, key] of [
+    ['jsonrpc-base', 'jsonrpcBase'],
+    ['grpc-base', 'grpcBase'],
+  ] as const) {
+    const v = values[flag];
+    if (v === undefined) continue;
+    if (!/^[0-9]{1,5}$/.test(v) || Number(v) < 1024 || Number(v) > 65_000) {
+      io.err(`loopchain devnet: --${flag} must be a port between 1024 and 65000\n`);
+      return 2;
+    }
+    ports[key] = Number(v);
+  }
   const dir = resolve(values.dir ?? join(PROJECT_ROOT, '.devnet'));
   let layout = readDevnetLayout(dir);
   if (layout === undefined) {
@@ -98,7 +118,7 @@ export async function runDevnet(argv: readonly string[], io: CliIo): Promise<num
       return 1;
     }
     io.out(`creating the devnet in ${dir} …\n`);
-    layout = await createDevnet(dir, PROJECT_ROOT, new Date());
+    layout = await createDevnet(dir, PROJECT_ROOT, new Date(), ports);
   } else {
     io.out(`resuming the devnet in ${dir}\n`);
   }
