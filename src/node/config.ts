@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { LoopchainError } from '../errors.js';
 
 export class NodeConfigError extends LoopchainError<'INVALID_NODE_CONFIG'> {
@@ -95,12 +95,32 @@ export interface NodeConfig {
 
 const validate = new Ajv({ allErrors: true, strict: true }).compile(NODE_CONFIG_SCHEMA);
 
+/** `/peers/0/address` → `config.peers[0].address`. */
+function pathOf(pointer: string, child?: string): string {
+  const parts = pointer === '' ? [] : pointer.slice(1).split('/');
+  if (child !== undefined) parts.push(child);
+  return parts.reduce((out, p) => (/^\d+$/.test(p) ? `${out}[${p}]` : `${out}.${p}`), 'config');
+}
+
+/** One line per mistake, naming the field: unknown and missing fields by name, enums with their values. */
+function problemOf(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${pathOf(e.instancePath, String(p.additionalProperty))}: unknown field`;
+    case 'required':
+      return `${pathOf(e.instancePath, String(p.missingProperty))}: required`;
+    case 'enum':
+      return `${pathOf(e.instancePath)}: must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    default:
+      return `${pathOf(e.instancePath)}: ${e.message ?? e.keyword}`;
+  }
+}
+
 /** Checks a parsed config; paths in the result are absolute (resolved against `base`). */
 export function checkNodeConfig(raw: unknown, base: string): NodeConfig {
   if (!validate(raw)) {
-    const problems = (validate.errors ?? []).map(
-      (e) => `config${e.instancePath.replaceAll('/', '.')}: ${e.message}`,
-    );
+    const problems = [...new Set((validate.errors ?? []).map(problemOf))];
     throw new NodeConfigError(problems);
   }
   const c = raw as unknown as NodeConfig;

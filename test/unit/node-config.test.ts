@@ -159,7 +159,7 @@ describe('checkNodeConfig refuses, naming the JSON path', () => {
   test('a missing id, a bad id', () => {
     refused(
       mutated((r) => delete r.id),
-      /^config(\.id)?: .*\bid\b/,
+      /^config\.id: required$/,
     );
     refused(
       mutated((r) => (r.id = 'node 0/../x')),
@@ -189,30 +189,30 @@ describe('checkNodeConfig refuses, naming the JSON path', () => {
   test('an extra property, at the top or inside an object', () => {
     refused(
       mutated((r) => (r.extra = true)),
-      /^config(\.extra)?: .*(additional propert|unknown)/,
+      /^config\.extra: unknown field$/,
     );
     refused(
       mutated((r) => (r.tls.ca = 'ca.pem')),
-      /^config\.tls(\.ca)?: .*(additional propert|unknown)/,
+      /^config\.tls\.ca: unknown field$/,
     );
   });
 
   test('a bad peer: address not hx + 40 lowercase hex, grpc not host:port', () => {
     refused(
       mutated((r) => (r.peers[0].address = PEER.toUpperCase())),
-      /^config\.peers(\.0|\[0\])\.address: must match pattern/,
+      /^config\.peers\[0\]\.address: must match pattern/,
     );
     refused(
       mutated((r) => (r.peers[0].address = `hx${'ab'.repeat(19)}`)),
-      /^config\.peers(\.0|\[0\])\.address: must match pattern/,
+      /^config\.peers\[0\]\.address: must match pattern/,
     );
     refused(
       mutated((r) => r.peers.push({ address: PEER, grpc: '127.0.0.1' })),
-      /^config\.peers(\.1|\[1\])\.grpc: must match pattern/,
+      /^config\.peers\[1\]\.grpc: must match pattern/,
     );
     refused(
       mutated((r) => r.peers.push({ grpc: '127.0.0.1:7102' })),
-      /^config\.peers(\.1|\[1\])(\.address)?: .*\baddress\b/,
+      /^config\.peers\[1\]\.address: required$/,
     );
   });
 
@@ -223,18 +223,18 @@ describe('checkNodeConfig refuses, naming the JSON path', () => {
     );
     refused(
       mutated((r) => (r.channels = [{}])),
-      /^config\.channels(\.0|\[0\])(\.genesis)?: .*\bgenesis\b/,
+      /^config\.channels\[0\]\.genesis: required$/,
     );
     refused(
       mutated((r) => (r.channels = [{ genesis: '' }])),
-      /^config\.channels(\.0|\[0\])\.genesis: must NOT have fewer than 1 characters$/,
+      /^config\.channels\[0\]\.genesis: must NOT have fewer than 1 characters$/,
     );
   });
 
   test('a logLevel that is not a pino level', () => {
     refused(
       mutated((r) => (r.logLevel = 'verbose')),
-      /^config\.logLevel: must be equal to one of the allowed values/,
+      /^config\.logLevel: must be one of fatal, error, warn, info, debug, trace, silent$/,
     );
   });
 
