@@ -6,7 +6,6 @@
  */
 import { bytesToHex, equalBytes } from '../codec/hex.js';
 import { initialState, step, type ConsensusState } from '../consensus/lft.js';
-import { qcProblem } from '../consensus/certificates.js';
 import type {
   BlockSummary,
   ConsensusCrypto,
@@ -26,8 +25,8 @@ import {
   verifyTransaction,
   type Transaction,
 } from '../ledger/transaction.js';
-import { decodeQc, encodeQc } from '../network/consensus-codec.js';
-import type { PeerMessage, PeerTransport, SyncBlock } from '../network/transport.js';
+import { encodeQc } from '../network/consensus-codec.js';
+import type { PeerMessage, PeerTransport } from '../network/transport.js';
 import { Mempool } from '../node/mempool.js';
 import { parentCa, type ParentCa, type Random } from '../pki/block-issuer.js';
 import { commit as overlayWrites } from '../score/apply-block.js';
@@ -47,49 +46,21 @@ import {
 import { summarize } from './block-summary.js';
 import { readChainConfig, idOf, type ChainConfig } from './chain-config.js';
 import { ChainReader } from './chain-reader.js';
+import { PendingBlocks } from './pending-blocks.js';
 import { decodeSafetyRecord, encodeSafetyRecord } from './safety-record.js';
+import { BlockSync } from './sync.js';
+import {
+  DEFAULT_RUNTIME_LIMITS,
+  type ChannelMetrics,
+  type Clock,
+  type Logger,
+  type RuntimeLimits,
+} from './types.js';
 
-/** The slice of pino the runtime uses. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
+export { DEFAULT_RUNTIME_LIMITS, type ChannelMetrics, type Clock, type Logger, type RuntimeLimits };
 
-export interface Clock {
-  /** Wall-clock microseconds since the Unix epoch (block times). */
-  nowUs(): bigint;
-}
-
-export interface ChannelMetrics {
-  committed(height: number, txCount: number, latencyMs: number): void;
-  round(round: number): void;
-  mempool(size: number): void;
-  syncing(active: boolean): void;
-}
-
-export interface RuntimeLimits {
-  readonly maxBlockTransactions: number;
-  readonly maxBlockBytes: number;
-  /** How far ahead of the local clock a block time may be. */
-  readonly maxDriftUs: bigint;
-  readonly txWindowUs: bigint;
-  readonly mempoolTransactions: number;
-  readonly mempoolBytes: number;
-  /** Blocks asked from a peer per sync request. */
-  readonly syncBatch: number;
-}
-
-export const DEFAULT_RUNTIME_LIMITS: RuntimeLimits = {
-  maxBlockTransactions: 1000,
-  maxBlockBytes: 8 * 1024 * 1024,
-  maxDriftUs: 10_000_000n,
-  txWindowUs: 300_000_000n,
-  mempoolTransactions: 20_000,
-  mempoolBytes: 128 * 1024 * 1024,
-  syncBatch: 256,
-};
+/** How often an idle channel asks its peers how far they are (a restarted node on a quiet chain). */
+const PROBE_INTERVAL_MS = 3_000;
 
 export interface ChannelRuntimeOptions {
   readonly storage: ChannelStorage;
@@ -102,23 +73,6 @@ export interface ChannelRuntimeOptions {
   readonly logger: Logger;
   readonly metrics?: ChannelMetrics;
   readonly limits?: Partial<RuntimeLimits>;
-}
-
-/** What a sync fetches up to: a QC's block, or a height a peer reported. */
-interface SyncTarget {
-  readonly height: number;
-  readonly blockHash?: Uint8Array;
-}
-
-/** How often an idle channel asks its peers how far they are (a restarted node on a quiet chain). */
-const PROBE_INTERVAL_MS = 3_000;
-
-interface PendingBlock {
-  readonly block: Block;
-  readonly bytes: Uint8Array;
-  readonly summary: BlockSummary;
-  executed?: ExecutedBlock;
-  readonly seenAt: number;
 }
 
 /** Rejections that honest nodes cause (delays, duplicates, repeats): never penalized. */
@@ -148,13 +102,13 @@ export class ChannelRuntime {
   private consensus: ConsensusState;
   private committed: CommittedState;
   private committedBlock: Block;
-  private readonly pending = new Map<string, PendingBlock>();
+  private readonly pending = new PendingBlocks();
+  private readonly sync: BlockSync;
   private readonly queue: ConsensusEvent[] = [];
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
-  private syncing: Promise<void> | undefined;
   private halted: string | undefined;
   private readonly waiters = new Map<string, Set<() => void>>();
   private idle: (() => void)[] = [];
@@ -195,6 +149,26 @@ export class ChannelRuntime {
       timestampWindowUs: this.limits.txWindowUs,
       now: () => o.clock.nowUs(),
       isCommitted: (hash) => this.reader.isCommitted(hash),
+    });
+    this.sync = new BlockSync({
+      channel: this.channel,
+      self: o.self.id,
+      transport: o.transport,
+      logger: o.logger,
+      ...(o.metrics === undefined ? {} : { metrics: o.metrics }),
+      crypto,
+      batch: this.limits.syncBatch,
+      reader: this.reader,
+      pending: this.pending,
+      committedHeight: () => this.committed.height,
+      schedule: () => this.consensus.schedule,
+      highQc: () => this.consensus.highQc,
+      check: (block, hash, maxTimestamp) => this.check(block, hash, maxTimestamp),
+      deliver: async (blocks) => {
+        this.enqueue({ type: 'synced', blocks });
+        await this.whenIdle();
+      },
+      isClosed: () => this.closed,
     });
   }
 
@@ -247,7 +221,7 @@ export class ChannelRuntime {
   }
 
   get isSyncing(): boolean {
-    return this.syncing !== undefined;
+    return this.sync.active;
   }
 
   get haltReason(): string | undefined {
@@ -267,34 +241,15 @@ export class ChannelRuntime {
     this.o.transport.attach(this.channel, {
       onMessage: (from, m) => this.onPeerMessage(from, m),
       blockSource: {
-        blocks: (fromHeight, max) => this.serveBlocks(fromHeight, max),
+        blocks: (fromHeight, max) => this.sync.serve(fromHeight, max),
         height: async () => this.committed.height,
       },
       isAllowed: (peer) => this.isAllowedPeer(peer),
     });
     this.mempool.onAdded(() => this.notePendingWork());
     this.enqueue({ type: 'start' });
-    void this.probe();
-    this.probeTimer = setInterval(() => void this.probe(), PROBE_INTERVAL_MS);
-  }
-
-  /**
-   * Consensus learns it is behind from the certificates in messages; a quiet chain sends none. So the
-   * runtime also asks its peers for their committed height and fetches what it misses.
-   */
-  private async probe(): Promise<void> {
-    if (this.closed || this.syncing !== undefined || this.halted !== undefined) return;
-    const peers = this.peersFor(this.o.self.id);
-    const heights = await Promise.allSettled(peers.map((p) => this.o.transport.peerHeight(this.channel, p)));
-    let best = -1;
-    let from: ValidatorId | undefined;
-    heights.forEach((h, i) => {
-      if (h.status === 'fulfilled' && h.value > best) {
-        best = h.value;
-        from = peers[i];
-      }
-    });
-    if (from !== undefined && best > this.committed.height) this.startSync({ height: best }, from);
+    void this.sync.probe();
+    this.probeTimer = setInterval(() => void this.sync.probe(), PROBE_INTERVAL_MS);
   }
 
   async close(): Promise<void> {
@@ -302,7 +257,7 @@ export class ChannelRuntime {
     if (this.timer) clearTimeout(this.timer);
     if (this.probeTimer) clearInterval(this.probeTimer);
     await this.whenIdle();
-    await this.syncing;
+    await this.sync.idle();
   }
 
   /** Admits a transaction from a client: the mempool checks it, then it is gossiped to the peers. */
@@ -317,11 +272,7 @@ export class ChannelRuntime {
   }
 
   isPending(hash: Uint8Array): boolean {
-    if (this.mempool.has(hash)) return true;
-    for (const p of this.pending.values()) {
-      if (p.executed?.transactions.some((t) => equalBytes(t.hash, hash))) return true;
-    }
-    return false;
+    return this.mempool.has(hash) || this.pending.holdsTransaction(hash);
   }
 
   /** Resolves when `hash` is committed (true) or after timeoutMs / abort (false). */
@@ -397,7 +348,7 @@ export class ChannelRuntime {
       case 'broadcast': {
         const m = fx.message;
         if (m.kind === 'proposal') {
-          const p = this.pending.get(bytesToHex(m.block.hash));
+          const p = this.pending.get(m.block.hash);
           if (p) this.o.transport.broadcast(this.channel, { type: 'proposal', blockBytes: p.bytes });
         } else if (m.kind === 'vote') this.o.transport.broadcast(this.channel, { type: 'vote', vote: m });
         else this.o.transport.broadcast(this.channel, { type: 'timeout', timeout: m });
@@ -416,7 +367,7 @@ export class ChannelRuntime {
       case 'commit':
         return this.commit(fx.blocks, fx.qc);
       case 'requestSync':
-        this.startSync(fx.target, fx.from);
+        this.sync.start({ height: fx.target.height, blockHash: fx.target.blockHash }, fx.from);
         return;
       case 'reject':
         if (!BENIGN.has(fx.reason)) {
@@ -442,23 +393,10 @@ export class ChannelRuntime {
     if (equalBytes(hash, blockHash(c))) {
       return { state: this.committed, hash, height: c.height, timestamp: BigInt(c.timestamp) };
     }
-    const p = this.pending.get(bytesToHex(hash))?.executed;
+    const p = this.pending.get(hash)?.executed;
     if (p === undefined) return undefined;
     const h = p.block.header!;
     return { state: p.result.state, hash, height: h.height, timestamp: BigInt(h.timestamp) };
-  }
-
-  /** Hex hashes of the transactions in the uncommitted blocks from `hash` down to the committed block. */
-  private uncommittedTxs(hash: Uint8Array): Set<string> {
-    const out = new Set<string>();
-    for (
-      let p = this.pending.get(bytesToHex(hash));
-      p?.executed;
-      p = this.pending.get(bytesToHex(p.block.header!.prevHash))
-    ) {
-      for (const t of p.executed.transactions) out.add(bytesToHex(t.hash));
-    }
-    return out;
   }
 
   private validatorsHashAt(height: number): Uint8Array {
@@ -468,7 +406,7 @@ export class ChannelRuntime {
 
   private async execute(summary: BlockSummary): Promise<void> {
     const key = bytesToHex(summary.hash);
-    const p = this.pending.get(key);
+    const p = this.pending.get(summary.hash);
     let valid = false;
     let reason: string | undefined;
     try {
@@ -489,7 +427,7 @@ export class ChannelRuntime {
     const parent = this.parentRef(h.prevHash);
     if (parent === undefined) throw new BlockRejected('WRONG_PARENT', 'the parent is not executed here');
     const txs = blockTransactions(this.env, block);
-    const inAncestors = this.uncommittedTxs(h.prevHash);
+    const inAncestors = this.pending.transactionsBelow(h.prevHash);
     for (const [i, tx] of txs.entries()) {
       if (inAncestors.has(bytesToHex(tx.hash)) || (await this.reader.isCommitted(tx.hash)))
         throw new BlockRejected('BAD_TRANSACTION', `transaction ${i} is already in the chain`);
@@ -510,7 +448,7 @@ export class ChannelRuntime {
     const txs = this.mempool.take(
       this.limits.maxBlockTransactions,
       this.limits.maxBlockBytes,
-      this.uncommittedTxs(fx.parentHash),
+      this.pending.transactionsBelow(fx.parentHash),
     );
     const now = this.o.clock.nowUs();
     const executed = buildBlock(this.env, parent, {
@@ -524,7 +462,7 @@ export class ChannelRuntime {
       validatorsHash: this.validatorsHashAt(fx.height),
       nextValidatorsHash: this.validatorsHashAt(fx.height + 1),
     });
-    this.pending.set(bytesToHex(executed.hash), {
+    this.pending.set({
       block: executed.block,
       bytes: executed.bytes,
       summary: executed.summary,
@@ -539,8 +477,7 @@ export class ChannelRuntime {
   }
 
   private qcOf(blocks: readonly BlockSummary[], i: number, last: QuorumCert): QuorumCert {
-    const child =
-      i + 1 < blocks.length ? blocks[i + 1] : this.pending.get(bytesToHex(last.blockHash))?.summary;
+    const child = i + 1 < blocks.length ? blocks[i + 1] : this.pending.get(last.blockHash)?.summary;
     if (child === undefined) throw new Error('commit without the certifying child block');
     return child.qc;
   }
@@ -548,7 +485,7 @@ export class ChannelRuntime {
   private async commit(blocks: readonly BlockSummary[], qc: QuorumCert): Promise<void> {
     for (const [i, summary] of blocks.entries()) {
       const key = bytesToHex(summary.hash);
-      const p = this.pending.get(key);
+      const p = this.pending.get(summary.hash);
       if (p?.executed === undefined) throw new Error(`committing block ${key} that was not executed here`);
       const e = p.executed;
       const proof = this.qcOf(blocks, i, qc);
@@ -593,11 +530,7 @@ export class ChannelRuntime {
   }
 
   private prunePending(): void {
-    const height = this.committed.height;
-    for (const [key, p] of this.pending) if (p.block.header!.height <= height) this.pending.delete(key);
-    // Received blocks that never executed (no parent) are dropped after a while.
-    const stale = Date.now() - 60_000;
-    for (const [key, p] of this.pending) if (!p.executed && p.seenAt < stale) this.pending.delete(key);
+    this.pending.prune(this.committed.height, Date.now());
   }
 
   private notePendingWork(): void {
@@ -609,7 +542,7 @@ export class ChannelRuntime {
   }
 
   private refreshPendingWork(): void {
-    const exclude = this.uncommittedTxs(this.consensus.highQc.blockHash);
+    const exclude = this.pending.transactionsBelow(this.consensus.highQc.blockHash);
     const pending = this.mempool.take(1, this.limits.maxBlockBytes, exclude).length > 0;
     if (pending !== this.pendingWork) {
       this.pendingWork = pending;
@@ -639,8 +572,7 @@ export class ChannelRuntime {
           return;
         }
         const hash = blockHash(block.header!);
-        const key = bytesToHex(hash);
-        if (!this.pending.has(key)) {
+        if (this.pending.get(hash) === undefined) {
           let summary: BlockSummary;
           try {
             summary = summarize(block, hash);
@@ -648,12 +580,12 @@ export class ChannelRuntime {
             this.o.transport.penalize(from, `invalid proposal: ${(e as Error).message}`);
             return;
           }
-          this.pending.set(key, { block, bytes: m.blockBytes, summary, seenAt: Date.now() });
+          this.pending.set({ block, bytes: m.blockBytes, summary, seenAt: Date.now() });
         }
         this.enqueue({
           type: 'message',
           from,
-          message: { kind: 'proposal', block: this.pending.get(key)!.summary },
+          message: { kind: 'proposal', block: this.pending.get(hash)!.summary },
         });
         return;
       }
@@ -684,119 +616,6 @@ export class ChannelRuntime {
       } catch {
         // Duplicates, full pool, already committed: normal between honest peers.
       }
-    }
-  }
-
-  // ---- block sync --------------------------------------------------------------------------------------
-
-  /** Serves committed blocks, then the certified uncommitted chain up to this node's highest QC. */
-  private async *serveBlocks(fromHeight: number, max: number): AsyncIterable<SyncBlock> {
-    let next = fromHeight;
-    let sent = 0;
-    for await (const b of this.reader.syncBlocks(fromHeight, max)) {
-      yield b;
-      next = b.height + 1;
-      sent++;
-    }
-    if (sent >= max) return;
-    const chain: { p: PendingBlock; qc: QuorumCert }[] = [];
-    let qc = this.consensus.highQc;
-    for (
-      let p = this.pending.get(bytesToHex(qc.blockHash));
-      p?.executed;
-      p = this.pending.get(bytesToHex(p.block.header!.prevHash))
-    ) {
-      chain.unshift({ p, qc });
-      qc = p.summary.qc;
-    }
-    for (const { p, qc: proof } of chain) {
-      if (p.summary.height < next || sent >= max) continue;
-      yield { height: p.summary.height, blockBytes: p.bytes, commitProof: encodeQc(proof) };
-      sent++;
-    }
-  }
-
-  private startSync(target: SyncTarget, from: ValidatorId): void {
-    if (this.syncing !== undefined) return;
-    this.o.metrics?.syncing(true);
-    this.syncing = this.syncTo(target, from)
-      .catch((e: unknown) => this.o.logger.error({ channel: this.channel, err: String(e) }, 'sync failed'))
-      .finally(() => {
-        this.syncing = undefined;
-        this.o.metrics?.syncing(false);
-      });
-  }
-
-  private peersFor(from: ValidatorId): ValidatorId[] {
-    const others = validatorsAt(this.consensus.schedule, this.committed.height + 1).filter(
-      (id) => id !== this.o.self.id && id !== from,
-    );
-    return from === this.o.self.id ? others : [from, ...others];
-  }
-
-  private async syncTo(target: SyncTarget, from: ValidatorId): Promise<void> {
-    this.o.logger.info({ channel: this.channel, from, target: target.height }, 'sync started');
-    for (const peer of this.peersFor(from)) {
-      try {
-        await this.syncFrom(peer, target);
-      } catch (e) {
-        this.o.logger.warn(
-          { channel: this.channel, peer, err: (e as Error).message },
-          'sync from peer failed',
-        );
-        continue;
-      }
-      if (this.reached(target)) break;
-    }
-    if (!this.reached(target) && !this.closed) {
-      // Nobody had it yet: consensus asks again after a pause instead of spinning.
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    this.enqueue({ type: 'synced', blocks: [] });
-    await this.whenIdle();
-    this.o.logger.info({ channel: this.channel, height: this.committed.height }, 'sync finished');
-  }
-
-  private reached(target: SyncTarget): boolean {
-    if (this.committed.height >= target.height) return true;
-    return (
-      target.blockHash !== undefined && this.pending.get(bytesToHex(target.blockHash))?.executed !== undefined
-    );
-  }
-
-  private async syncFrom(peer: ValidatorId, target: SyncTarget): Promise<void> {
-    let next = this.committed.height + 1;
-    while (!this.closed && !this.reached(target)) {
-      const batch: { block: BlockSummary; qc: QuorumCert }[] = [];
-      next = Math.max(next, this.committed.height + 1);
-      for await (const sb of this.o.transport.fetchBlocks(this.channel, peer, next, this.limits.syncBatch)) {
-        if (sb.height !== next) throw new Error(`peer sent height ${sb.height}, expected ${next}`);
-        const block = decodeBlock(sb.blockBytes);
-        const hash = blockHash(block.header!);
-        const proof = decodeQc(sb.commitProof);
-        if (!equalBytes(proof.blockHash, hash) || proof.height !== block.header!.height)
-          throw new Error(`the proof of height ${next} does not certify the block`);
-        const problem = qcProblem(
-          proof,
-          this.channel,
-          validatorsAt(this.consensus.schedule, proof.height),
-          this.crypto,
-        );
-        if (problem !== undefined) throw new Error(`height ${next}: ${problem}`);
-        const key = bytesToHex(hash);
-        let p = this.pending.get(key);
-        if (p?.executed === undefined) {
-          // Certified by a quorum: its time was checked when it was voted for.
-          const executed = await this.check(block, hash, BigInt(Number.MAX_SAFE_INTEGER));
-          p = { block, bytes: sb.blockBytes, summary: executed.summary, executed, seenAt: Date.now() };
-          this.pending.set(key, p);
-        }
-        batch.push({ block: p.summary, qc: proof });
-        next++;
-      }
-      if (batch.length === 0) return;
-      this.enqueue({ type: 'synced', blocks: batch });
-      await this.whenIdle();
     }
   }
 }

@@ -1,6 +1,6 @@
 /** The node's Prometheus metrics (prom-client), one registry per node, labelled by channel. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ChannelMetrics } from '../channel/runtime.js';
+import type { ChannelMetrics } from '../channel/types.js';
 
 export class NodeMetrics {
   readonly registry = new Registry();
