@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sdk from 'icon-sdk-js';
@@ -26,6 +27,28 @@ export interface RpcResponse {
   error?: { code: number; message: string; data?: unknown };
 }
 
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port base in [from, to) whose ports base..base+span-1 are all free now (other clusters, benchmarks or a
+ * devnet may run on this machine). Below the kernel's ephemeral range (32768+), where outgoing sockets and
+ * port-0 listeners come from.
+ */
+export async function freePortBase(from: number, to: number, span: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = from + Math.floor((Math.random() * (to - from - span)) / 100) * 100;
+    const ports = Array.from({ length: span }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(canListen))).every(Boolean)) return base;
+  }
+  throw new Error(`no free block of ${span} ports in ${from}..${to}`);
+}
+
 export class Cluster {
   readonly children: (ChildProcess | undefined)[] = Array.from({ length: N }, () => undefined);
 
@@ -38,7 +61,7 @@ export class Cluster {
   /** Files for 4 nodes on fresh ports; proxies in front of every link. Nothing runs yet. */
   static async create(o: { baseTimeoutMs?: number } = {}): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), 'loopchain-cluster-'));
-    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    const base = await freePortBase(20_000, 32_000, 54);
     const proxies = new Map<string, TcpProxy>();
     for (let from = 0; from < N; from++) {
       for (let to = 0; to < N; to++) {

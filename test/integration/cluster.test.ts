@@ -19,6 +19,7 @@ import { PROJECT_ROOT } from '../../src/score/bundle.js';
 
 const CHAT = 'cx0000000000000000000000000000000000000003';
 const CA = 'cx0000000000000000000000000000000000000002';
+const GOVERNANCE = 'cx0000000000000000000000000000000000000001';
 let nonce = 0;
 
 function callTx(wallet: SdkWallet, to: string, nid: number, method: string, params: object): unknown {
@@ -56,8 +57,13 @@ describe('a 4-validator cluster of node processes', { timeout: 600_000 }, () => 
 
   before(async () => {
     cluster = await Cluster.create();
-    for (let i = 0; i < N; i++) cluster.start(i);
-    for (let i = 0; i < N; i++) await cluster.ready(i);
+    try {
+      for (let i = 0; i < N; i++) cluster.start(i);
+      for (let i = 0; i < N; i++) await cluster.ready(i);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
     firmA = cluster.wallet('firm-a');
   });
 
@@ -71,9 +77,10 @@ describe('a 4-validator cluster of node processes', { timeout: 600_000 }, () => 
     channel: 'chat' | 'kofia',
     method: string,
     params: object,
+    o: { to?: string; wallet?: SdkWallet } = {},
   ): Promise<string> {
     const [to, nid] = channel === 'chat' ? [CHAT, 4] : [CA, 3];
-    const signed = callTx(firmA, to, nid, method, params);
+    const signed = callTx(o.wallet ?? firmA, o.to ?? to, nid, method, params);
     return (await cluster.service(node, channel).sendTransaction!(signed).execute()) as string;
   }
 
@@ -263,6 +270,50 @@ describe('a 4-validator cluster of node processes', { timeout: 600_000 }, () => 
       );
       for (let h = 1; h <= majorityHeight; h++) await sameBlock([0, 1, 2, 3], h);
       await chatCommits(isolated, [0, 1, 2, 3], 'healed');
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+
+  test('governance changes the validator set: two validators then commit without the other two', async () => {
+    try {
+      const height = await cluster.height(0, 'chat');
+      const fromHeight = height + 6;
+      const [v0, v1] = cluster.layout.nodes.map((n) => n.address);
+      const hash = await send(
+        0,
+        'chat',
+        'propose',
+        {
+          kind: 'changeValidators',
+          payload: { validators: [v0, v1], fromHeight: `0x${fromHeight.toString(16)}` },
+        },
+        { to: GOVERNANCE, wallet: cluster.wallet('kofia-admin') },
+      );
+      const r = await result(0, 'chat', hash, 60_000);
+      assert.equal(r.status, 1, JSON.stringify(r));
+      // Walk the chain past the change with the old set.
+      for (let i = 0; (await cluster.height(0, 'chat')) <= fromHeight; i++) {
+        assert.ok(i < 20, 'the chain did not reach the change height');
+        await chatCommits(i % N, [0, 1, 2, 3], `towards the new set ${i}`);
+      }
+      // Under the old set (4 validators, quorum 3) losing two would stop the chain; under the new one it goes on.
+      await cluster.kill(2);
+      await cluster.kill(3);
+      await chatCommits(1, [0, 1], 'two validators carry on');
+      cluster.start(2);
+      cluster.start(3);
+      await cluster.ready(2);
+      await cluster.ready(3);
+      const target = await cluster.height(0, 'chat');
+      for (const n of [2, 3]) {
+        await cluster.until(
+          `follower node${n} to catch up`,
+          async () => (await cluster.height(n, 'chat')) >= target,
+        );
+      }
+      await sameBlock([0, 1, 2, 3], target);
     } catch (e) {
       failed = true;
       throw e;

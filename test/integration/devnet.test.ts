@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/score/bundle.js';
+import { freePortBase } from '../helpers/cluster.js';
 
 const dir = join(mkdtempSync(join(tmpdir(), 'loopchain-devnet-')), 'devnet');
-const base = 30_000 + Math.floor(Math.random() * 300) * 100;
+let base = 0;
 let child: ChildProcess | undefined;
 
 interface Manifest {
@@ -90,6 +91,7 @@ after(() => {
 });
 
 test('the devnet starts, describes itself, stops on Ctrl-C and resumes', { timeout: 400_000 }, async () => {
+  base = await freePortBase(20_000, 32_000, 54);
   child = start();
   const first = await manifest();
   assert.deepEqual(
