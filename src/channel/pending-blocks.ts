@@ -5,6 +5,8 @@ import type { PendingBlock } from './types.js';
 
 /** A received block that never executed (its parent never came) is dropped after this long. */
 const ORPHAN_TTL_MS = 60_000;
+/** Received blocks not executed yet, at most: a peer cannot grow this node's memory by sending blocks. */
+export const MAX_UNEXECUTED = 256;
 
 export class PendingBlocks {
   private readonly byHash = new Map<string, PendingBlock>();
@@ -15,6 +17,13 @@ export class PendingBlocks {
 
   set(p: PendingBlock): void {
     this.byHash.set(bytesToHex(p.summary.hash), p);
+  }
+
+  /** Blocks received and not executed (yet). */
+  unexecuted(): number {
+    let n = 0;
+    for (const p of this.byHash.values()) if (!p.executed) n++;
+    return n;
   }
 
   /** Executed blocks from `hash` down to (not including) the committed block, newest first. */

@@ -46,7 +46,7 @@ import {
 import { summarize } from './block-summary.js';
 import { readChainConfig, idOf, type ChainConfig } from './chain-config.js';
 import { ChainReader } from './chain-reader.js';
-import { PendingBlocks } from './pending-blocks.js';
+import { MAX_UNEXECUTED, PendingBlocks } from './pending-blocks.js';
 import { decodeSafetyRecord, encodeSafetyRecord } from './safety-record.js';
 import { BlockSync } from './sync.js';
 import {
@@ -414,9 +414,14 @@ export class ChannelRuntime {
       p.executed ??= await this.check(p.block, summary.hash, this.o.clock.nowUs() + this.limits.maxDriftUs);
       valid = true;
     } catch (e) {
-      if (!(e instanceof BlockRejected)) throw e;
-      reason = `${e.code}: ${e.message}`;
-      this.o.logger.warn({ channel: this.channel, block: key, reason }, 'block rejected');
+      if (e instanceof BlockRejected) {
+        reason = `${e.code}: ${e.message}`;
+        this.o.logger.warn({ channel: this.channel, block: key, reason }, 'block rejected');
+      } else {
+        // A block from a peer must never take the channel down: no vote, and a loud log for the operator.
+        reason = `execution failed: ${(e as Error).message}`;
+        this.o.logger.error({ channel: this.channel, block: key, err: (e as Error).stack }, 'block failed');
+      }
     }
     this.enqueue({ type: 'executed', blockHash: summary.hash, valid, ...(reason ? { reason } : {}) });
   }
@@ -451,17 +456,27 @@ export class ChannelRuntime {
       this.pending.transactionsBelow(fx.parentHash),
     );
     const now = this.o.clock.nowUs();
-    const executed = buildBlock(this.env, parent, {
-      round: fx.round,
-      qc: fx.qc,
-      tc: fx.tc,
-      transactions: txs,
-      timestamp: now > parent.timestamp ? now : parent.timestamp + 1n,
-      proposerKey: this.o.self.privateKey,
-      proposer: Buffer.from(this.o.self.id, 'hex'),
-      validatorsHash: this.validatorsHashAt(fx.height),
-      nextValidatorsHash: this.validatorsHashAt(fx.height + 1),
-    });
+    let executed: ExecutedBlock;
+    try {
+      executed = buildBlock(this.env, parent, {
+        round: fx.round,
+        qc: fx.qc,
+        tc: fx.tc,
+        transactions: txs,
+        timestamp: now > parent.timestamp ? now : parent.timestamp + 1n,
+        proposerKey: this.o.self.privateKey,
+        proposer: Buffer.from(this.o.self.id, 'hex'),
+        validatorsHash: this.validatorsHashAt(fx.height),
+        nextValidatorsHash: this.validatorsHashAt(fx.height + 1),
+      });
+    } catch (e) {
+      // Not proposing lets the round time out and the next leader take over; the node itself goes on.
+      this.o.logger.error(
+        { channel: this.channel, round: fx.round, err: (e as Error).stack },
+        'cannot propose',
+      );
+      return;
+    }
     this.pending.set({
       block: executed.block,
       bytes: executed.bytes,
@@ -573,6 +588,13 @@ export class ChannelRuntime {
         }
         const hash = blockHash(block.header!);
         if (this.pending.get(hash) === undefined) {
+          if (this.pending.unexecuted() >= MAX_UNEXECUTED) {
+            this.o.logger.warn(
+              { channel: this.channel, peer: from },
+              'too many unexecuted blocks: proposal dropped',
+            );
+            return;
+          }
           let summary: BlockSummary;
           try {
             summary = summarize(block, hash);
