@@ -4,12 +4,13 @@
  * then writes `.devnet/devnet.json` and prints the same. SIGINT/SIGTERM stop every child (SIGTERM, then
  * SIGKILL after a grace period) and remove devnet.json; a second start resumes from the data.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../score/bundle.js';
 import { createDevnet, readDevnetLayout, type DevnetLayout } from '../node/devnet-setup.js';
+import { spawnNode } from '../node/spawn.js';
 import type { CliIo } from './genesis.js';
 
 export const DEVNET_USAGE = `usage: loopchain devnet [--dir <dir>] [--jsonrpc-base <port>] [--grpc-base <port>]
@@ -126,21 +127,7 @@ export async function runDevnet(argv: readonly string[], io: CliIo): Promise<num
   rmSync(manifest, { force: true });
 
   const children = layout.nodes.map((n) => {
-    const log = createWriteStream(join(dir, n.id, 'node.log'), { flags: 'a' });
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(PROJECT_ROOT, 'src/cli/main.ts'),
-        'node',
-        '--config',
-        join(PROJECT_ROOT, n.config),
-      ],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    const child = spawnNode(join(PROJECT_ROOT, n.config), join(dir, n.id, 'node.log'));
     child.on('exit', (code, signal) => {
       if (!stopping) io.err(`devnet: ${n.id} exited (${signal ?? `code ${code}`}); see ${n.id}/node.log\n`);
     });

@@ -4,14 +4,15 @@
  * TCP proxy (test/helpers/tcp-proxy.ts), so a test can kill nodes with SIGKILL, restart them, and cut one
  * off from the others. Each node is a `loopchain node` child process logging to <dir>/nodeN/node.log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sdk from 'icon-sdk-js';
 import { createDevnet, type DevnetLayout } from '../../src/node/devnet-setup.js';
 import { PROJECT_ROOT } from '../../src/score/bundle.js';
+import { spawnNode } from '../../src/node/spawn.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { IconWallet, type SdkWallet } from './icon-sdk.js';
 
@@ -87,21 +88,10 @@ export class Cluster {
 
   start(i: number): void {
     const node = this.layout.nodes[i]!;
-    const log = createWriteStream(join(PROJECT_ROOT, node.config, '..', 'node.log'), { flags: 'a' });
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(PROJECT_ROOT, 'src/cli/main.ts'),
-        'node',
-        '--config',
-        join(PROJECT_ROOT, node.config),
-      ],
-      { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    const child = spawnNode(
+      join(PROJECT_ROOT, node.config),
+      join(PROJECT_ROOT, node.config, '..', 'node.log'),
     );
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
     this.children[i] = child;
   }
 
