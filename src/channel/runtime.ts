@@ -61,6 +61,10 @@ export { DEFAULT_RUNTIME_LIMITS, type ChannelMetrics, type Clock, type Logger, t
 
 /** How often an idle channel asks its peers how far they are (a restarted node on a quiet chain). */
 const PROBE_INTERVAL_MS = 3_000;
+/** Gossip batching: at most this many transactions or bytes per message, sent at most this late. */
+const GOSSIP_BATCH = 256;
+const GOSSIP_BATCH_BYTES = 4 * 1024 * 1024;
+const GOSSIP_DELAY_MS = 5;
 
 export interface ChannelRuntimeOptions {
   readonly storage: ChannelStorage;
@@ -108,6 +112,9 @@ export class ChannelRuntime {
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
+  private gossipBuffer: Uint8Array[] = [];
+  private gossipBytes = 0;
+  private gossipTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private halted: string | undefined;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -256,6 +263,7 @@ export class ChannelRuntime {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.probeTimer) clearInterval(this.probeTimer);
+    if (this.gossipTimer) clearTimeout(this.gossipTimer);
     await this.whenIdle();
     await this.sync.idle();
   }
@@ -263,12 +271,26 @@ export class ChannelRuntime {
   /** Admits a transaction from a client: the mempool checks it, then it is gossiped to the peers. */
   async submit(tx: Transaction, gossip = true): Promise<void> {
     await this.mempool.add(tx);
-    if (gossip) {
-      this.o.transport.broadcast(this.channel, {
-        type: 'transactions',
-        transactions: [encodeTransaction(tx)],
-      });
-    }
+    if (gossip) this.gossip(tx);
+  }
+
+  /** Gossip goes out in batches: one message per few milliseconds instead of one per transaction. */
+  private gossip(tx: Transaction): void {
+    const bytes = encodeTransaction(tx);
+    this.gossipBuffer.push(bytes);
+    this.gossipBytes += bytes.length;
+    if (this.gossipBuffer.length >= GOSSIP_BATCH || this.gossipBytes >= GOSSIP_BATCH_BYTES)
+      this.flushGossip();
+    else this.gossipTimer ??= setTimeout(() => this.flushGossip(), GOSSIP_DELAY_MS);
+  }
+
+  private flushGossip(): void {
+    if (this.gossipTimer) clearTimeout(this.gossipTimer);
+    this.gossipTimer = undefined;
+    if (this.gossipBuffer.length === 0) return;
+    this.o.transport.broadcast(this.channel, { type: 'transactions', transactions: this.gossipBuffer });
+    this.gossipBuffer = [];
+    this.gossipBytes = 0;
   }
 
   isPending(hash: Uint8Array): boolean {
@@ -337,7 +359,7 @@ export class ChannelRuntime {
     if (this.halted !== undefined) return;
     this.halted = reason;
     if (this.timer) clearTimeout(this.timer);
-    this.o.logger.error({ channel: this.channel, reason }, 'channel halted');
+    this.o.logger.error({ reason }, 'channel halted');
   }
 
   private async run(fx: ConsensusEffect): Promise<void> {
@@ -371,14 +393,14 @@ export class ChannelRuntime {
         return;
       case 'reject':
         if (!BENIGN.has(fx.reason)) {
-          this.o.logger.warn({ channel: this.channel, peer: fx.from, reason: fx.reason, detail: fx.detail });
+          this.o.logger.warn({ peer: fx.from, reason: fx.reason, detail: fx.detail });
           if (fx.from !== this.o.self.id) this.o.transport.penalize(fx.from, fx.reason);
         } else {
-          this.o.logger.debug({ channel: this.channel, peer: fx.from, reason: fx.reason, detail: fx.detail });
+          this.o.logger.debug({ peer: fx.from, reason: fx.reason, detail: fx.detail });
         }
         return;
       case 'evidence':
-        this.o.logger.warn({ channel: this.channel, evidence: 'equivocation' }, 'equivocation evidence');
+        this.o.logger.warn({ evidence: 'equivocation' }, 'equivocation evidence');
         return;
       case 'halt':
         this.halt(fx.reason);
@@ -416,11 +438,11 @@ export class ChannelRuntime {
     } catch (e) {
       if (e instanceof BlockRejected) {
         reason = `${e.code}: ${e.message}`;
-        this.o.logger.warn({ channel: this.channel, block: key, reason }, 'block rejected');
+        this.o.logger.warn({ block: key, reason }, 'block rejected');
       } else {
         // A block from a peer must never take the channel down: no vote, and a loud log for the operator.
         reason = `execution failed: ${(e as Error).message}`;
-        this.o.logger.error({ channel: this.channel, block: key, err: (e as Error).stack }, 'block failed');
+        this.o.logger.error({ block: key, err: (e as Error).stack }, 'block failed');
       }
     }
     this.enqueue({ type: 'executed', blockHash: summary.hash, valid, ...(reason ? { reason } : {}) });
@@ -447,7 +469,7 @@ export class ChannelRuntime {
   private async propose(fx: Extract<ConsensusEffect, { type: 'buildProposal' }>): Promise<void> {
     const parent = this.parentRef(fx.parentHash);
     if (parent === undefined) {
-      this.o.logger.warn({ channel: this.channel, round: fx.round }, 'cannot propose: parent not executed');
+      this.o.logger.warn({ round: fx.round }, 'cannot propose: parent not executed');
       return;
     }
     const txs = this.mempool.take(
@@ -471,10 +493,7 @@ export class ChannelRuntime {
       });
     } catch (e) {
       // Not proposing lets the round time out and the next leader take over; the node itself goes on.
-      this.o.logger.error(
-        { channel: this.channel, round: fx.round, err: (e as Error).stack },
-        'cannot propose',
-      );
+      this.o.logger.error({ round: fx.round, err: (e as Error).stack }, 'cannot propose');
       return;
     }
     this.pending.set({
@@ -484,10 +503,7 @@ export class ChannelRuntime {
       executed,
       seenAt: Date.now(),
     });
-    this.o.logger.debug(
-      { channel: this.channel, height: fx.height, round: fx.round, txs: txs.length },
-      'proposed',
-    );
+    this.o.logger.debug({ height: fx.height, round: fx.round, txs: txs.length }, 'proposed');
     this.enqueue({ type: 'proposalBuilt', block: executed.summary });
   }
 
@@ -540,7 +556,7 @@ export class ChannelRuntime {
     const latencyMs = Math.max(0, Number((this.o.clock.nowUs() - BigInt(h.timestamp)) / 1000n));
     this.o.metrics?.committed(h.height, e.transactions.length, latencyMs);
     this.o.metrics?.mempool(this.mempool.size);
-    this.o.logger.info({ channel: this.channel, height: h.height, txs: e.transactions.length }, 'committed');
+    this.o.logger.info({ height: h.height, txs: e.transactions.length }, 'committed');
     this.refreshPendingWork();
   }
 
@@ -589,10 +605,7 @@ export class ChannelRuntime {
         const hash = blockHash(block.header!);
         if (this.pending.get(hash) === undefined) {
           if (this.pending.unexecuted() >= MAX_UNEXECUTED) {
-            this.o.logger.warn(
-              { channel: this.channel, peer: from },
-              'too many unexecuted blocks: proposal dropped',
-            );
+            this.o.logger.warn({ peer: from }, 'too many unexecuted blocks: proposal dropped');
             return;
           }
           let summary: BlockSummary;

@@ -54,8 +54,12 @@ const RETRY_PAUSE_MS = 500;
 
 export class BlockSync {
   private running: Promise<void> | undefined;
+  private lastProbeHeight: number;
 
-  constructor(private readonly host: SyncHost) {}
+  constructor(private readonly host: SyncHost) {
+    // The first probe (at start) already counts as stalled: a restarted node asks at once.
+    this.lastProbeHeight = host.committedHeight();
+  }
 
   get active(): boolean {
     return this.running !== undefined;
@@ -75,9 +79,13 @@ export class BlockSync {
       next = b.height + 1;
       sent++;
     }
+    // Contiguous only: a block committed (and pruned from the pending set) meanwhile ends the answer early
+    // rather than leaving a gap the peer would take for a bad answer.
     for (const { block, qc } of this.host.pending.certifiedChain(this.host.highQc())) {
-      if (block.summary.height < next || sent >= max) continue;
+      if (block.summary.height < next) continue;
+      if (block.summary.height > next || sent >= max) break;
       yield { height: block.summary.height, blockBytes: block.bytes, commitProof: encodeQc(qc) };
+      next++;
       sent++;
     }
   }
@@ -87,7 +95,7 @@ export class BlockSync {
     const h = this.host;
     h.metrics?.syncing(true);
     this.running = this.syncTo(target, from)
-      .catch((e: unknown) => h.logger.error({ channel: h.channel, err: String(e) }, 'sync failed'))
+      .catch((e: unknown) => h.logger.error({ err: String(e) }, 'sync failed'))
       .finally(() => {
         this.running = undefined;
         h.metrics?.syncing(false);
@@ -100,7 +108,11 @@ export class BlockSync {
    */
   async probe(): Promise<void> {
     const h = this.host;
-    if (h.isClosed() || this.running !== undefined) return;
+    // Only a node that made no progress since the last probe: a moving chain brings its own certificates.
+    const height = h.committedHeight();
+    const stalled = height === this.lastProbeHeight;
+    this.lastProbeHeight = height;
+    if (!stalled || h.isClosed() || this.running !== undefined) return;
     const peers = this.peersFor(h.self);
     const heights = await Promise.allSettled(peers.map((p) => h.transport.peerHeight(h.channel, p)));
     let best = -1;
@@ -130,19 +142,19 @@ export class BlockSync {
 
   private async syncTo(target: SyncTarget, from: ValidatorId): Promise<void> {
     const h = this.host;
-    h.logger.info({ channel: h.channel, from, target: target.height }, 'sync started');
+    h.logger.info({ from, target: target.height }, 'sync started');
     for (const peer of this.peersFor(from)) {
       try {
         await this.syncFrom(peer, target);
       } catch (e) {
-        h.logger.warn({ channel: h.channel, peer, err: (e as Error).message }, 'sync from peer failed');
+        h.logger.warn({ peer, err: (e as Error).message }, 'sync from peer failed');
         continue;
       }
       if (this.reached(target)) break;
     }
     if (!this.reached(target) && !h.isClosed()) await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
     await h.deliver([]);
-    h.logger.info({ channel: h.channel, height: h.committedHeight() }, 'sync finished');
+    h.logger.info({ height: h.committedHeight() }, 'sync finished');
   }
 
   private async syncFrom(peer: ValidatorId, target: SyncTarget): Promise<void> {

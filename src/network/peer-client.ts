@@ -15,6 +15,9 @@ import type { PeerLogger } from './logger.js';
 import { PEER_SERVICE } from './peer-service.js';
 import type { SyncBlock } from './transport.js';
 
+/** Outgoing lanes of a peer link: consensus messages are always sent before queued gossip. */
+export type MessageLane = 'consensus' | 'gossip';
+
 export interface PeerClientLimits {
   /** Deadline of one Deliver call, including the wait for a connection. */
   readonly deliverDeadlineMs: number;
@@ -72,7 +75,8 @@ export class PeerClient {
   readonly id: ValidatorId;
   readonly address: string;
   private readonly client: grpc.Client;
-  private readonly queue: Uint8Array[] = [];
+  /** Consensus messages go before transaction gossip: a burst of gossip must not delay votes and proposals. */
+  private readonly queues: Record<MessageLane, Uint8Array[]> = { consensus: [], gossip: [] };
   private sending = false;
   private closed = false;
   private dropped = 0;
@@ -121,30 +125,38 @@ export class PeerClient {
     return this.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
   }
 
-  /** Queues encoded DeliverRequest bytes. Effects: may drop the oldest queued message; starts the sender. */
-  enqueue(request: Uint8Array): void {
+  /**
+   * Queues encoded DeliverRequest bytes in their lane. Effects: may drop the oldest message of that lane;
+   * starts the sender.
+   */
+  enqueue(request: Uint8Array, lane: MessageLane = 'consensus'): void {
     if (this.closed) return;
-    if (this.queue.length >= this.o.limits.maxQueuedMessages) {
-      this.queue.shift();
+    const queue = this.queues[lane];
+    if (queue.length >= this.o.limits.maxQueuedMessages) {
+      queue.shift();
       if (this.dropped++ % 100 === 0) {
         this.o.log.warn(
-          { peer: this.id, dropped: this.dropped },
+          { peer: this.id, lane, dropped: this.dropped },
           'outgoing queue full: oldest message dropped',
         );
       }
     }
-    this.queue.push(request);
+    queue.push(request);
     if (!this.sending) void this.drain();
   }
 
   queued(): number {
-    return this.queue.length;
+    return this.queues.consensus.length + this.queues.gossip.length;
+  }
+
+  private next(): Uint8Array | undefined {
+    return this.queues.consensus.shift() ?? this.queues.gossip.shift();
   }
 
   private async drain(): Promise<void> {
     this.sending = true;
     try {
-      for (let next = this.queue.shift(); next !== undefined && !this.closed; next = this.queue.shift()) {
+      for (let next = this.next(); next !== undefined && !this.closed; next = this.next()) {
         try {
           await this.deliver(next);
         } catch (e) {
@@ -230,7 +242,8 @@ export class PeerClient {
 
   close(): void {
     this.closed = true;
-    this.queue.length = 0;
+    this.queues.consensus.length = 0;
+    this.queues.gossip.length = 0;
     this.client.close();
   }
 }

@@ -15,7 +15,7 @@ import {
 import { PeerTransportError } from './errors.js';
 import { PeerIdentity } from './identity.js';
 import { SILENT_LOGGER, type PeerLogger } from './logger.js';
-import { PeerClient, type PeerClientLimits } from './peer-client.js';
+import { PeerClient, type MessageLane, type PeerClientLimits } from './peer-client.js';
 import { peerServiceHandlers } from './peer-server.js';
 import { PEER_SERVICE } from './peer-service.js';
 import { DEFAULT_THROTTLE_LIMITS, PeerThrottle, type ThrottleLimits } from './throttle.js';
@@ -74,6 +74,8 @@ export interface GrpcPeerTransport extends PeerTransport {
 }
 
 const ID_PATTERN = /^[0-9a-f]{40}$/;
+
+const laneOf = (m: PeerMessage): MessageLane => (m.type === 'transactions' ? 'gossip' : 'consensus');
 
 /** Starts the server and opens the client links. Effects: binds a TCP port; connects to the peers. */
 export async function createPeerTransport(options: PeerTransportOptions): Promise<GrpcPeerTransport> {
@@ -201,7 +203,7 @@ export async function createPeerTransport(options: PeerTransportOptions): Promis
     broadcast(channel, message) {
       if (closed) return;
       const bytes = encode(channel, message);
-      if (bytes) for (const l of links.values()) l.enqueue(bytes);
+      if (bytes) for (const l of links.values()) l.enqueue(bytes, laneOf(message));
     },
 
     send(channel, to, message) {
@@ -212,7 +214,7 @@ export async function createPeerTransport(options: PeerTransportOptions): Promis
         return;
       }
       const bytes = encode(channel, message);
-      if (bytes) l.enqueue(bytes);
+      if (bytes) l.enqueue(bytes, laneOf(message));
     },
 
     fetchBlocks(channel, from, fromHeight, max): AsyncIterable<SyncBlock> {
