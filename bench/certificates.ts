@@ -33,9 +33,10 @@ const CA = `cx${'00'.repeat(19)}03`;
 /**
  * reference: a watchdog per sandbox call (ADR 0002; a signer without `restart` keeps applyBlock there);
  * batched: one watchdog per batch of transactions (ADR 0003); prechecked: batched, and the block's proofs of
- * possession handed to a worker thread as the block starts.
+ * possession handed to a worker thread as the block starts; offloaded: prechecked, and the block's signatures
+ * checked on that worker too (ADR 0004: the validator's recorded ones, the proposer's self-checks).
  */
-export type CertificateBenchMode = 'reference' | 'batched' | 'prechecked';
+export type CertificateBenchMode = 'reference' | 'batched' | 'prechecked' | 'offloaded';
 
 export interface CertificateBench {
   readonly proposer: (mode?: CertificateBenchMode) => ReturnType<typeof applyBlock>;
@@ -110,7 +111,9 @@ export async function certificateBlock(): Promise<CertificateBench> {
   const worker = new PopCheckWorker();
   // A fresh precheck per block (started with it, not before it): no result carries over between samples.
   const checks = (mode: CertificateBenchMode, signer: BlockSigner) => ({
-    ...(mode === 'prechecked' ? { popChecked: startBlockPrechecks(worker, txs) } : {}),
+    ...(mode === 'prechecked' || mode === 'offloaded'
+      ? { popChecked: startBlockPrechecks(worker, txs) }
+      : {}),
     blockSigner: mode === 'reference' ? referenceSigner(signer) : signer,
   });
   const proposer = (mode: CertificateBenchMode = 'batched') => {
@@ -118,6 +121,7 @@ export async function certificateBlock(): Promise<CertificateBench> {
       validatorCa: validatorParent(),
       validatorCaKey: hierarchy().validatorCa.privateKey,
       random: seededRandom(seed++),
+      ...(mode === 'offloaded' ? { signatureChecks: worker } : {}),
     });
     const r = applyBlock(state, { transactions: txs }, { ...ctx, ...checks(mode, signer) });
     if (r.receipts.some((x) => x.status !== 1)) throw new Error('a benchmark issuance failed');
@@ -125,7 +129,10 @@ export async function certificateBlock(): Promise<CertificateBench> {
   };
   const record = proposer().issuance;
   const validator = (mode: CertificateBenchMode = 'batched') => {
-    const signer = new ValidatingBlockIssuer(blockProfile, record, { validatorCa: validatorParent() });
+    const signer = new ValidatingBlockIssuer(blockProfile, record, {
+      validatorCa: validatorParent(),
+      ...(mode === 'offloaded' ? { signatureChecks: worker } : {}),
+    });
     const r = applyBlock(state, { transactions: txs }, { ...ctx, ...checks(mode, signer) });
     if (r.receipts.some((x) => x.status !== 1)) throw new Error('a benchmark issuance failed');
     return r;
@@ -146,6 +153,11 @@ export async function benchCertificates(): Promise<Result[]> {
       'prechecked',
       'watchdog per batch + PoP precheck',
       'and the CSR proofs of possession handed to a worker thread as the block starts (not before it)',
+    ],
+    [
+      'offloaded',
+      'watchdog per batch + PoP precheck + signature checks on the worker',
+      'and the issuance signatures verified on that worker during execution (ADR 0004)',
     ],
   ];
   const results: Result[] = [];

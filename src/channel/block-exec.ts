@@ -30,8 +30,10 @@ import {
   type ParentCa,
   type Random,
 } from '../pki/block-issuer.js';
+import type { PopCheckWorker } from '../pki/pop-precheck.js';
 import type { BlockProfile } from '../pki/tbs.js';
 import { applyBlock, type ApplyResult } from '../score/apply-block.js';
+import { startBlockPrechecks } from '../score/block-prechecks.js';
 import type { BlockContext } from '../score/execution.js';
 import type { StateView } from '../score/overlay.js';
 import { qcToProto, tcToProto } from '../network/consensus-codec.js';
@@ -59,6 +61,13 @@ export interface ExecutionEnv {
   readonly random: Random;
   /** How far a transaction's timestamp may be from its block's (ICON: 5 minutes). */
   readonly txWindowUs: bigint;
+  /**
+   * A worker thread for the checks that can leave the execution thread: the proofs of possession of a block's
+   * CSRs, and the issuance signatures — recorded ones when validating, the proposer's own self-checks when
+   * proposing (ADR 0004). Optional: results and errors are the same without it; the node owns it (one per
+   * process) and closes it.
+   */
+  readonly popWorker?: PopCheckWorker;
 }
 
 /** The block a new block extends, with the state after it. */
@@ -102,9 +111,14 @@ function contextOf(
   timestamp: bigint,
   parentHash: Uint8Array,
   blockSigner: BlockSigner | undefined,
+  transactions: readonly Transaction[],
 ): BlockContext {
   const c = env.config;
   return {
+    // Started with the block, not before it: nothing carries over between blocks (block-prechecks.ts).
+    ...(env.popWorker === undefined || transactions.length === 0
+      ? {}
+      : { popChecked: startBlockPrechecks(env.popWorker, transactions) }),
     channel: c.channel,
     height,
     timestamp,
@@ -141,12 +155,13 @@ export function buildBlock(env: ExecutionEnv, parent: ParentRef, p: ProposalInpu
           validatorCa: env.signerCa.parent,
           validatorCaKey: env.signerCa.key,
           random: env.random,
+          ...(env.popWorker === undefined ? {} : { signatureChecks: env.popWorker }),
         })
       : undefined;
   const result = applyBlock(
     parent.state,
     { transactions: p.transactions },
-    contextOf(env, height, p.timestamp, parent.hash, signer),
+    contextOf(env, height, p.timestamp, parent.hash, signer, p.transactions),
   );
   const header: BlockHeader = {
     version: BLOCK_VERSION,
@@ -261,6 +276,7 @@ export function executeBlock(
     proposerCa !== undefined && env.config.pki !== undefined
       ? new ValidatingBlockIssuer(profileOf(env, h.height, parent.hash, timestamp), record, {
           validatorCa: proposerCa,
+          ...(env.popWorker === undefined ? {} : { signatureChecks: env.popWorker }),
         })
       : undefined;
   let result: ApplyResult;
@@ -268,7 +284,7 @@ export function executeBlock(
     result = applyBlock(
       parent.state,
       { transactions },
-      contextOf(env, h.height, timestamp, parent.hash, signer),
+      contextOf(env, h.height, timestamp, parent.hash, signer, transactions),
     );
   } catch (e) {
     if (e instanceof LoopchainError && e.code === 'BLOCK_INVALID')

@@ -29,6 +29,7 @@ import { encodeQc } from '../network/consensus-codec.js';
 import type { PeerMessage, PeerTransport } from '../network/transport.js';
 import { Mempool } from '../node/mempool.js';
 import { parentCa, type ParentCa, type Random } from '../pki/block-issuer.js';
+import type { PopCheckWorker } from '../pki/pop-precheck.js';
 import { commit as overlayWrites } from '../score/apply-block.js';
 import { CommittedState } from '../score/overlay.js';
 import { readValidatorChanges } from '../score/score-store.js';
@@ -77,6 +78,8 @@ export interface ChannelRuntimeOptions {
   readonly logger: Logger;
   readonly metrics?: ChannelMetrics;
   readonly limits?: Partial<RuntimeLimits>;
+  /** Worker thread for CSR proof-of-possession and issuance-signature checks (ADR 0004); owned by the node. */
+  readonly popWorker?: PopCheckWorker;
 }
 
 /** Rejections that honest nodes cause (delays, duplicates, repeats): never penalized. */
@@ -147,6 +150,7 @@ export class ChannelRuntime {
         : { signerCa: { parent: parentCa(o.validatorCa.certificate), key: o.validatorCa.key } }),
       random: o.random,
       txWindowUs: this.limits.txWindowUs,
+      ...(o.popWorker === undefined ? {} : { popWorker: o.popWorker }),
     };
     this.mempool = new Mempool({
       nid: config.nid,

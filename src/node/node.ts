@@ -17,6 +17,7 @@ import { buildGenesis, genesisCommit } from '../genesis/build.js';
 import { loadGenesisConfig } from '../genesis/load.js';
 import { createPeerTransport, type GrpcPeerTransport } from '../network/peer-transport.js';
 import { decryptKey } from '../pki/ceremony.js';
+import { PopCheckWorker } from '../pki/pop-precheck.js';
 import { ChannelStorage } from '../storage/channel-storage.js';
 import { LevelStore } from '../storage/level-store.js';
 import { idOf } from '../channel/chain-config.js';
@@ -88,6 +89,9 @@ export async function startNode(config: NodeConfig, options: NodeOptions = {}): 
       logger: logger.child({ part: 'network' }),
     });
     cleanup.push(() => transport.close());
+    // Closed after the runtimes (cleanup runs in reverse).
+    const popWorker = new PopCheckWorker();
+    cleanup.push(() => popWorker.close());
     const runtimes = new Map<string, ChannelRuntime>();
     for (const ch of config.channels) {
       const genesisConfig = loadGenesisConfig(ch.genesis);
@@ -112,6 +116,7 @@ export async function startNode(config: NodeConfig, options: NodeOptions = {}): 
         self: { id: self, privateKey: key.privateKey },
         ...(issues ? { validatorCa } : {}),
         transport,
+        popWorker,
         clock: { nowUs: () => BigInt(Date.now()) * 1000n },
         random: { bytes: (n) => new Uint8Array(randomBytes(n)) },
         logger: logger.child({ channel: genesisConfig.channel }),

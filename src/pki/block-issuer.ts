@@ -3,17 +3,18 @@
  *
  * Proposer: on the first issuance of the block, a fresh P-256 key is made from injected randomness and
  * certified by the proposer's Validator CA; every TBS of the block is signed with it (and the signature checked
- * against the prepared bytes, STYLE 4); `finish()` returns the record to put in the block and drops the key —
- * it is never written anywhere, and nothing can sign with this issuer afterwards.
+ * against the prepared bytes, STYLE 4 — on another thread when given a SignatureCheckOffload, ADR 0004);
+ * `finish()` returns the record to put in the block and drops the key — it is never written anywhere, and
+ * nothing can sign with this issuer afterwards.
  *
  * Validator: the same calls, in the same order, with the block's record. The issuer certificate must be
  * byte-for-byte what this node builds for the block and the recorded key, signed by the proposer's Validator
- * CA; each recorded signature must verify over the TBS this node built. Any difference throws a
- * BlockIssuerError, which makes the block invalid.
+ * CA; each recorded signature must verify over the TBS this node built (on another thread when given a
+ * SignatureCheckOffload: ADR 0004). Any difference throws a BlockIssuerError, which makes the block invalid.
  */
 import {
   createECDH,
-  createHash,
+  hash,
   createPrivateKey,
   createPublicKey,
   sign,
@@ -32,6 +33,7 @@ import {
   type BlockProfile,
 } from './tbs.js';
 import type { SignatureAlgorithm } from './profiles.js';
+import type { SignatureCheckOffload, SignatureChecks } from './signature-checks.js';
 
 /** Injected randomness (STYLE 1): the node passes a CSPRNG, tests a seeded one. */
 export interface Random {
@@ -62,6 +64,13 @@ export interface BlockSigner {
    * makes applyBlock execute the block once, with a watchdog per sandbox run.
    */
   restart?(): void;
+  /**
+   * Waits for the checks this signer deferred to another thread (a validator with a SignatureCheckOffload):
+   * true when every one passed. applyBlock calls it before trusting a fault or finishing an attempt; on false
+   * it throws the attempt away and executes the block again after `restart()`, which checks everything inline,
+   * so the inline execution decides which error a bad block gets (ADR 0004).
+   */
+  settle?(): boolean;
 }
 
 /** The parent CA as the issuer needs it: its certificate (parsed once) and what its signature algorithm is. */
@@ -87,7 +96,7 @@ export function parentCa(certificateDer: Uint8Array): ParentCa {
   };
 }
 
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(hash('sha256', b, 'buffer'));
 const HASH = { 'ecdsa-with-SHA256': 'sha256', 'ecdsa-with-SHA384': 'sha384' } as const;
 const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 const b64u = (b: Uint8Array): string => Buffer.from(b).toString('base64url');
@@ -134,10 +143,19 @@ export class ProposerBlockIssuer implements BlockSigner {
   private issuerCert: Uint8Array | undefined;
   private signatures: IssuanceRecord['signatures'] = [];
   private finished = false;
+  /** The self-checks of this block's signatures running on another thread; undefined: checked in `sign`. */
+  private deferred: SignatureChecks | undefined;
+  /** After a restart every self-check is inline (the reference execution). */
+  private inline = false;
 
   constructor(
     private readonly profile: BlockProfile,
-    private readonly deps: { validatorCa: ParentCa; validatorCaKey: KeyObject; random: Random },
+    private readonly deps: {
+      validatorCa: ParentCa;
+      validatorCaKey: KeyObject;
+      random: Random;
+      signatureChecks?: SignatureCheckOffload;
+    },
   ) {}
 
   builder(): BlockTbsBuilder {
@@ -166,14 +184,27 @@ export class ProposerBlockIssuer implements BlockSigner {
     this.publicKey = fresh.publicKey;
     this.issuerCert = assembleCertificate(tbs, alg, new Uint8Array(sig));
     this.tbsBuilder = issuerBuilder(this.profile, fresh.spki);
+    this.startDeferred(fresh.spki);
     return this.tbsBuilder;
+  }
+
+  private startDeferred(spki: Uint8Array): void {
+    if (this.deps.signatureChecks !== undefined && !this.inline) {
+      this.deferred = this.deps.signatureChecks.startSignatureChecks(spki);
+    }
+  }
+
+  private verifies(tbs: Uint8Array, signature: Uint8Array): boolean {
+    return verify('sha256', tbs, { key: this.publicKey!, dsaEncoding: 'der' }, signature);
   }
 
   sign(tbs: Uint8Array): Uint8Array {
     this.builder();
     const sig = new Uint8Array(sign('sha256', tbs, { key: this.key!, dsaEncoding: 'der' }));
-    // Check what was signed against what was prepared before it can leave the node (STYLE 4).
-    if (!verify('sha256', tbs, { key: this.publicKey!, dsaEncoding: 'der' }, sig)) {
+    // Check what was signed against what was prepared before it can leave the node (STYLE 4): here, or on
+    // another thread before the record leaves applyBlock (settle, finish).
+    if (this.deferred !== undefined) this.deferred.add(this.signatures.length, tbs, sig);
+    else if (!this.verifies(tbs, sig)) {
       throw new BlockIssuerError('BAD_SIGNATURE', 'a fresh signature does not verify');
     }
     this.signatures.push({ tbsSha256: sha256(tbs), signature: sig });
@@ -188,10 +219,24 @@ export class ProposerBlockIssuer implements BlockSigner {
     if (this.finished)
       throw new BlockIssuerError('FINISHED', 'the block issuer has finished; its key is gone');
     this.signatures = [];
+    this.deferred = undefined;
+    this.inline = true;
   }
 
-  /** Returns the record for the block and drops the private key; no issuance in the block → undefined. */
+  settle(): boolean {
+    return this.deferred?.settle((tbs, signature) => this.verifies(tbs, signature)) ?? true;
+  }
+
+  /**
+   * Returns the record for the block and drops the private key; no issuance in the block → undefined. Every
+   * signature's self-check has passed by then (settled here too, for a caller that did not settle).
+   */
   finish(): IssuanceRecord | undefined {
+    if (!this.finished && this.issuerCert && !this.settle()) {
+      this.finished = true;
+      this.key = undefined;
+      throw new BlockIssuerError('BAD_SIGNATURE', 'a fresh signature does not verify');
+    }
     this.finished = true;
     this.key = undefined;
     if (!this.issuerCert) return undefined;
@@ -204,11 +249,15 @@ export class ValidatingBlockIssuer implements BlockSigner {
   private tbsBuilder: BlockTbsBuilder | undefined;
   private issuerKey: KeyObject | undefined;
   private used = 0;
+  /** The recorded signatures being checked on another thread; undefined: each is checked in `sign`. */
+  private deferred: SignatureChecks | undefined;
+  /** After a restart every check is inline (the reference execution). */
+  private inline = false;
 
   constructor(
     private readonly profile: BlockProfile,
     private readonly record: IssuanceRecord | undefined,
-    private readonly deps: { validatorCa: ParentCa },
+    private readonly deps: { validatorCa: ParentCa; signatureChecks?: SignatureCheckOffload },
   ) {}
 
   builder(): BlockTbsBuilder {
@@ -255,7 +304,18 @@ export class ValidatingBlockIssuer implements BlockSigner {
     }
     this.issuerKey = key;
     this.tbsBuilder = issuerBuilder(this.profile, issuer.spki);
+    if (this.deps.signatureChecks !== undefined && !this.inline) {
+      this.deferred = this.deps.signatureChecks.startSignatureChecks(issuer.spki);
+    }
     return this.tbsBuilder;
+  }
+
+  private verifies(tbs: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      return verify('sha256', tbs, { key: this.issuerKey!, dsaEncoding: 'der' }, signature);
+    } catch {
+      return false; // a malformed recorded signature is a bad signature
+    }
   }
 
   sign(tbs: Uint8Array): Uint8Array {
@@ -270,13 +330,8 @@ export class ValidatingBlockIssuer implements BlockSigner {
         { index },
       );
     }
-    let ok: boolean;
-    try {
-      ok = verify('sha256', tbs, { key: this.issuerKey!, dsaEncoding: 'der' }, entry.signature);
-    } catch {
-      ok = false; // a malformed recorded signature is a bad signature
-    }
-    if (!ok)
+    if (this.deferred !== undefined) this.deferred.add(index, tbs, entry.signature);
+    else if (!this.verifies(tbs, entry.signature))
       throw new BlockIssuerError(
         'BAD_SIGNATURE',
         `certificate #${index}: the recorded signature does not verify`,
@@ -291,13 +346,24 @@ export class ValidatingBlockIssuer implements BlockSigner {
 
   restart(): void {
     this.used = 0;
+    this.deferred = undefined;
+    this.inline = true;
   }
 
-  /** Every recorded signature must have been used, and a recorded issuer must have been needed. */
+  settle(): boolean {
+    return this.deferred?.settle((tbs, signature) => this.verifies(tbs, signature)) ?? true;
+  }
+
+  /**
+   * Every recorded signature must have been used and verify, and a recorded issuer must have been needed.
+   * (applyBlock settles deferred checks before; settling here too keeps any other caller from skipping them.)
+   */
   finish(): IssuanceRecord | undefined {
     if (!this.record) return undefined;
     if (!this.tbsBuilder)
       throw new BlockIssuerError('UNEXPECTED_ISSUER', 'the block records an issuer but issues nothing');
+    if (!this.settle())
+      throw new BlockIssuerError('BAD_SIGNATURE', 'a recorded signature of the block does not verify');
     if (this.used !== this.record.signatures.length) {
       throw new BlockIssuerError(
         'EXTRA_SIGNATURES',

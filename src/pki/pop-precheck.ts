@@ -3,44 +3,110 @@
  *
  * Importing a request's EC key and verifying its signature is about a quarter of an issuance on the execution
  * thread. Both depend on the request's bytes only, so a worker can do them ahead of (and alongside) the
- * synchronous applyBlock: `PopPrecheck.start(pems)` hands the block's requests to the worker and returns at
- * once; parseCsr asks `popVerified(der)`, which takes whatever results have arrived (receiveMessageOnPort,
- * without waiting) and answers true only for a request the worker found good. A request not (yet) checked
- * there — or found bad — is checked inline as before, so the answer of parseCsr never depends on timing.
+ * synchronous applyBlock: `PopCheckWorker.start(pems)` hands the block's requests to the worker and returns at
+ * once; parseCsr asks `popVerified(der)`. Each request has a slot in a shared Int32Array (0 unchecked, 1 the
+ * worker is checking it, 2 good, 3 bad, 4 taken by the execution thread): a request the worker has not reached
+ * is taken by the execution thread (compare-and-swap) and checked inline, so the worker skips it and nothing
+ * waits for a queue; one the worker is checking at that moment is checked inline too, never waited for.
+ * popVerified answers true only for a request the worker found good — anything else is checked inline as
+ * before, so the answer of parseCsr never depends on timing.
+ *
+ * The same worker checks a validator's recorded issuance signatures (signature-checks.ts).
  */
-import { createHash } from 'node:crypto';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { csrDerFromPem, ecPopCheckOf, type EcPopCheck, type PopChecked } from './csr.js';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { csrDerFromPem, ecPopCheckOf, type PopChecked } from './csr.js';
 import { CsrError } from './errors.js';
+import { SignatureChecks, type SignatureCheckOffload } from './signature-checks.js';
 
-// Plain JavaScript, so the worker needs no TypeScript loader: the same two steps as importCanonicalEc + verify.
+// Plain JavaScript, so the worker needs no TypeScript loader: the same two steps as importCanonicalEc + verify,
+// and the recorded-signature check of ValidatingBlockIssuer (signature-checks.ts: claim a slot, then verify).
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
-parentPort.once('message', ({ port }) => {
-  port.on('message', ({ id, checks }) => {
-    const ok = checks.map((c) => {
+// One chunk of requests: meta holds [slot, crv, hash, x, y, info length, signature length] per request, packed
+// the info and signature bytes one after another.
+const popChecks = ({ slots: status, meta, packed }) => {
+  const slots = new Int32Array(status);
+  let at = 0;
+  for (let k = 0; k < meta.length; k += 7) {
+    const [slot, crv, hash, x, y, infoLength, sigLength] = meta.slice(k, k + 7);
+    const info = packed.subarray(at, at + infoLength);
+    const signature = packed.subarray(at + infoLength, at + infoLength + sigLength);
+    at += infoLength + sigLength;
+    if (Atomics.compareExchange(slots, slot, 0, 1) !== 0) continue;
+    let ok = false;
+    try {
+      const key = createPublicKey({ key: { kty: 'EC', crv, x, y }, format: 'jwk' });
+      ok = verify(hash, info, { key, dsaEncoding: 'der' }, signature);
+    } catch {
+      ok = false;
+    }
+    Atomics.store(slots, slot, ok ? 2 : 3);
+    Atomics.notify(slots, slot);
+  }
+};
+// The segments of signatures being checked (signature-checks.ts), by id: their key and shared status slots.
+const blocks = new Map();
+const open = ({ id, spki, status }) => {
+  let key;
+  try {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  } catch {
+    key = undefined;
+  }
+  blocks.set(id, { key, slots: new Int32Array(status) });
+  for (const old of blocks.keys()) if (blocks.size > 64) blocks.delete(old);
+};
+const signatureChecks = ({ id, packed }) => {
+  const block = blocks.get(id);
+  if (block === undefined) return; // long gone: the validator checks these itself
+  const { key, slots } = block;
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
+  for (let at = 0; at < packed.length; ) {
+    const i = view.getUint32(at);
+    const tbsEnd = at + 12 + view.getUint32(at + 4);
+    const end = tbsEnd + view.getUint32(at + 8);
+    if (Atomics.compareExchange(slots, i, 0, 1) === 0) {
+      let ok = false;
       try {
-        const key = createPublicKey({ key: { kty: 'EC', crv: c.crv, x: c.x, y: c.y }, format: 'jwk' });
-        return verify(c.hash, c.info, { key, dsaEncoding: 'der' }, c.signature);
+        const tbs = packed.subarray(at + 12, tbsEnd);
+        ok = key !== undefined && verify('sha256', tbs, { key, dsaEncoding: 'der' }, packed.subarray(tbsEnd, end));
       } catch {
-        return false;
+        ok = false;
       }
-    });
-    port.postMessage({ id, ok });
+      Atomics.store(slots, i, ok ? 2 : 3);
+      Atomics.notify(slots, i);
+    }
+    at = end;
+  }
+};
+parentPort.once('message', ({ port }) => {
+  port.on('message', (m) => {
+    if (m.kind === 'open') open(m);
+    else if (m.kind === 'signatures') signatureChecks(m);
+    else popChecks(m);
   });
 });
 `;
 
-const CHUNK = 16;
-const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const CHUNK = 50;
+const UNCHECKED = 0;
+const CHECKING = 1;
+const GOOD = 2;
+const TAKEN = 4;
 
-/** One worker thread for proof-of-possession checks; the node (or a benchmark) owns it and closes it. */
-export class PopCheckWorker {
+/** The key a request's DER is found by: its bytes as a string (no hashing needed). */
+const derKey = (der: Uint8Array): string =>
+  Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+
+/**
+ * One worker thread for proof-of-possession and recorded-signature checks; the node (or a benchmark) owns it
+ * and closes it.
+ */
+export class PopCheckWorker implements SignatureCheckOffload {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private nextId = 0;
-  private readonly pending = new Map<number, { hashes: string[]; into: PopPrecheck }>();
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -53,17 +119,7 @@ export class PopCheckWorker {
 
   /** Starts checking the requests among `pems` (anything else is skipped) for one block. */
   start(pems: Iterable<string>): PopPrecheck {
-    const precheck = new PopPrecheck(this);
-    let hashes: string[] = [];
-    let checks: EcPopCheck[] = [];
-    const flush = (): void => {
-      if (checks.length === 0) return;
-      const id = this.nextId++;
-      this.pending.set(id, { hashes, into: precheck });
-      this.port.postMessage({ id, checks });
-      hashes = [];
-      checks = [];
-    };
+    const checks: { der: Uint8Array; check: NonNullable<ReturnType<typeof ecPopCheckOf>> }[] = [];
     for (const pem of pems) {
       let der: Uint8Array;
       try {
@@ -73,35 +129,34 @@ export class PopCheckWorker {
         throw e;
       }
       const check = ecPopCheckOf(der);
-      if (check === undefined) continue;
-      hashes.push(sha256Hex(der));
-      checks.push(check);
-      if (checks.length >= CHUNK) flush();
+      if (check !== undefined) checks.push({ der, check });
     }
-    flush();
-    return precheck;
-  }
-
-  /** Whether results for `precheck` are still outstanding. */
-  isPending(precheck: PopPrecheck): boolean {
-    this.drain();
-    for (const job of this.pending.values()) if (job.into === precheck) return true;
-    return false;
-  }
-
-  /** Takes every result that has arrived, without waiting. */
-  drain(): void {
-    for (;;) {
-      const m = receiveMessageOnPort(this.port) as { message: { id: number; ok: boolean[] } } | undefined;
-      if (m === undefined) return;
-      const { id, ok } = m.message;
-      const job = this.pending.get(id);
-      if (job === undefined) continue;
-      this.pending.delete(id);
-      job.hashes.forEach((h, i) => {
-        if (ok[i] === true) job.into.record(h);
+    const slots = new Int32Array(new SharedArrayBuffer(4 * Math.max(checks.length, 1)));
+    const index = new Map<string, number>();
+    for (let from = 0; from < checks.length; from += CHUNK) {
+      const chunk = checks.slice(from, from + CHUNK);
+      const meta: (string | number)[] = [];
+      let size = 0;
+      chunk.forEach(({ der, check: c }, k) => {
+        index.set(derKey(der), from + k);
+        meta.push(from + k, c.crv, c.hash, c.x, c.y, c.info.length, c.signature.length);
+        size += c.info.length + c.signature.length;
       });
+      const packed = new Uint8Array(size);
+      let at = 0;
+      for (const { check: c } of chunk) {
+        packed.set(c.info, at);
+        packed.set(c.signature, at + c.info.length);
+        at += c.info.length + c.signature.length;
+      }
+      this.port.postMessage({ kind: 'pop', slots: slots.buffer, meta, packed }, [packed.buffer]);
     }
+    return new PopPrecheck(slots, checks.length, index);
+  }
+
+  /** Recorded issuance signatures checked on this thread too (signature-checks.ts). */
+  startSignatureChecks(spki: Uint8Array): SignatureChecks {
+    return new SignatureChecks(this.port, () => this.nextId++, spki);
   }
 
   async close(): Promise<void> {
@@ -110,25 +165,32 @@ export class PopCheckWorker {
   }
 }
 
-/** The proof-of-possession results of one block's requests, as far as they have arrived. */
+/** The proof-of-possession checks of one block's requests. */
 export class PopPrecheck implements PopChecked {
-  private readonly good = new Set<string>();
+  constructor(
+    private readonly slots: Int32Array,
+    private readonly count: number,
+    private readonly index: ReadonlyMap<string, number>,
+  ) {}
 
-  constructor(private readonly worker: PopCheckWorker) {}
-
-  /** @internal the worker found the request with this DER hash good */
-  record(derSha256: string): void {
-    this.good.add(derSha256);
-  }
-
-  /** Resolves once the worker has answered for every request of this block (optional: see the module note). */
+  /** Resolves once no request of this block waits for the worker (optional: see the module note). */
   async settled(): Promise<void> {
-    while (this.worker.isPending(this)) await new Promise((r) => setTimeout(r, 1));
+    for (;;) {
+      let open = false;
+      for (let i = 0; i < this.count; i++) {
+        const s = Atomics.load(this.slots, i);
+        if (s === UNCHECKED || s === CHECKING) open = true;
+      }
+      if (!open) return;
+      await new Promise((r) => setTimeout(r, 1));
+    }
   }
 
   popVerified(der: Uint8Array): boolean {
-    this.worker.drain();
-    if (this.good.size === 0) return false;
-    return this.good.has(sha256Hex(der));
+    const i = this.index.size === 0 ? undefined : this.index.get(derKey(der));
+    if (i === undefined) return false;
+    // Unchecked: taken here. Being checked by the worker: checked here too rather than waited for (a worker
+    // descheduled on a busy machine would stall the block).
+    return Atomics.compareExchange(this.slots, i, UNCHECKED, TAKEN) === GOOD;
   }
 }

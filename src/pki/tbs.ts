@@ -6,7 +6,7 @@
  * by `BlockTbsBuilder`; per certificate only the serial, notAfter, subject, SPKI and subject key id are
  * encoded and the whole is concatenated (see der.ts for why this is hand-written).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import {
   bits,
   concat,
@@ -100,31 +100,28 @@ function serialDeriver(
   channel: string,
   parentHash: Uint8Array,
 ): (txHash: Uint8Array, index: number) => Uint8Array {
-  const prefix = createHash('sha256')
-    .update(lp(enc.encode(END_ENTITY_SERIAL)))
-    .update(lp(enc.encode(channel)))
-    .update(lp(parentHash));
+  // One hash call over prefix ‖ lp(txHash) ‖ lp(index): the same bytes as endEntitySerial hashes.
+  const prefix = concat([lp(enc.encode(END_ENTITY_SERIAL)), lp(enc.encode(channel)), lp(parentHash)]);
   return (txHash, index) => {
-    const s = new Uint8Array(
-      prefix
-        .copy()
-        .update(lp(txHash))
-        .update(lp(u32(index)))
-        .digest()
-        .subarray(0, 16),
-    );
+    const input = new Uint8Array(prefix.length + 4 + txHash.length + 8);
+    const view = new DataView(input.buffer);
+    input.set(prefix, 0);
+    view.setUint32(prefix.length, txHash.length);
+    input.set(txHash, prefix.length + 4);
+    view.setUint32(prefix.length + 4 + txHash.length, 4);
+    view.setUint32(prefix.length + 8 + txHash.length, index);
+    const s = new Uint8Array(hash('sha256', input, 'buffer').subarray(0, 16));
     s[0] = s[0]! & 0x7f || 0x01;
     return s;
   };
 }
 
-/** Key identifier: RFC 7093 §2 method 1, the leftmost 160 bits of SHA-256 of the subjectPublicKey bits. */
 export function keyIdentifier(spki: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(subjectPublicKeyBits(spki)).digest().subarray(0, 20));
+  return new Uint8Array(hash('sha256', subjectPublicKeyBits(spki), 'buffer').subarray(0, 20));
 }
 
 /** Fingerprint used for "a public key already in use is refused": SHA-256 of the SPKI DER, lowercase hex. */
-export const keyFingerprint = (spki: Uint8Array): string => createHash('sha256').update(spki).digest('hex');
+export const keyFingerprint = (spki: Uint8Array): string => hash('sha256', spki, 'hex');
 
 export interface TbsFields {
   serial: Uint8Array;
@@ -327,6 +324,8 @@ export const assembleCertificate = (
 ): Uint8Array => seq(tbs, SIG_ALG_DER[alg], bits(signature));
 
 export function toPem(der: Uint8Array, label = 'CERTIFICATE'): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN ${label}-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END ${label}-----\n`;
+  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  let body = '';
+  for (let i = 0; i < b64.length; i += 64) body += `${b64.slice(i, i + 64)}\n`;
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }

@@ -114,8 +114,9 @@ function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx:
 
 /**
  * Applies a block: first as one attempt under a shared watchdog per batch of transactions (time-limit.ts), and
- * only when something reached a time limit there, again with a watchdog per sandbox run — the reference
- * behaviour, whose result the first attempt equals whenever it completes (ADR 0003).
+ * only when something reached a time limit there — or a check the signer deferred to another thread failed
+ * (ADR 0004) — again with a watchdog per sandbox run and every check inline: the reference behaviour, whose
+ * result the first attempt equals whenever it completes (ADR 0003).
  */
 export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockContext): ApplyResult {
   const signer = ctx.blockSigner;
@@ -128,7 +129,10 @@ export function applyBlock(parent: StateView, block: BlockInput, ctx: BlockConte
   return attempt(parent, block, ctx, undefined)!;
 }
 
-/** One execution of the block; undefined when `watchdog` was overrun (the attempt's effects are thrown away). */
+/**
+ * One execution of the block; undefined when `watchdog` was overrun or a deferred check of the signer failed
+ * (the attempt's effects are thrown away).
+ */
 function attempt(
   parent: StateView,
   block: BlockInput,
@@ -148,6 +152,8 @@ function attempt(
   const validatorChanges: ValidatorChange[] = [];
   const diagnostics: { txIndex: number; error: unknown }[] = [];
   const leaves: Uint8Array[] = [];
+  let abandoned = false;
+  const settled = (): boolean => ctx.blockSigner?.settle?.() ?? true;
   const apply = (tx: Transaction, txIndex: number): void => {
     const txState = state.beginTx();
     let outcome: TxOutcome;
@@ -156,8 +162,15 @@ function attempt(
     } catch (error) {
       outcome = { ...NOTHING, failure: failure('INTERNAL', 'internal error'), internal: error };
     }
-    if (watchdog?.overrun === true) return; // the attempt is thrown away: record nothing
-    if (executor.blockFault !== undefined) throw blockInvalid(executor.blockFault, txIndex);
+    if (watchdog?.overrun === true || abandoned) return; // the attempt is thrown away: record nothing
+    if (executor.blockFault !== undefined) {
+      // A deferred signature check before this fault may fail: then the inline execution decides the error.
+      if (watchdog !== undefined && !settled()) {
+        abandoned = true;
+        return;
+      }
+      throw blockInvalid(executor.blockFault, txIndex);
+    }
     if (outcome.failure === undefined) {
       state.merge(txState);
       validatorChanges.push(...outcome.validatorChanges);
@@ -196,12 +209,18 @@ function attempt(
       do {
         apply(txs[next]!, next);
         next++;
-      } while (next < txs.length && !watchdog.overrun && executor.now() - start < BATCH_WINDOW_MS);
+      } while (
+        next < txs.length &&
+        !watchdog.overrun &&
+        !abandoned &&
+        executor.now() - start < BATCH_WINDOW_MS
+      );
     };
     while (next < txs.length) {
-      if (!watchdog.run(executor.limits.timeLimitMs + BATCH_WINDOW_MS, batch)) return undefined;
+      if (!watchdog.run(executor.limits.timeLimitMs + BATCH_WINDOW_MS, batch) || abandoned) return undefined;
     }
     executor.watchdog = undefined;
+    if (!settled()) return undefined;
   }
   let issuance: IssuanceRecord | undefined;
   try {

@@ -49,6 +49,8 @@ export function eventName(event: EventLog): string {
   return paren < 0 ? sig : sig.slice(0, paren);
 }
 
+const LEAF_UTF8 = new TextEncoder();
+
 /** The leaf data of a certificate event (see the module comment), or undefined if it is not a log event. */
 export function certLogLeafData(event: EventLog, height: number, txHash: string): Uint8Array | undefined {
   const name = eventName(event);
@@ -66,7 +68,7 @@ export function certLogLeafData(event: EventLog, height: number, txHash: string)
     txHash,
     [...event.data],
   ];
-  return new Uint8Array(Buffer.from(JSON.stringify(leaf), 'utf8'));
+  return LEAF_UTF8.encode(JSON.stringify(leaf));
 }
 
 export function stateNodeReader(state: StateReader): SyncNodeReader {

@@ -8,7 +8,7 @@
  * remembered by the executor and applyBlock throws BlockInvalidError for the whole block.
  */
 import { createHash } from 'node:crypto';
-import { bytesToHex, hexToBytes } from '../codec/hex.js';
+import { bytesToHex, equalBytes, hexToBytes } from '../codec/hex.js';
 import { BlockIssuerError, CsrError, PkiError } from '../pki/errors.js';
 import { parseCsr, type PopChecked } from '../pki/csr.js';
 import { toPem } from '../pki/tbs.js';
@@ -198,7 +198,7 @@ function checkProfile(
     p.channel !== c.channel ||
     p.height !== BigInt(c.height) ||
     p.blockTimeUs !== c.timestamp ||
-    bytesToHex(p.parentHash) !== bytesToHex(c.parentHash)
+    !equalBytes(p.parentHash, c.parentHash)
   ) {
     throw new Error('the block signer was made for another block');
   }

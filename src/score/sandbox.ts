@@ -124,6 +124,14 @@ class CutShort {
   ) {}
 }
 
+/** Records the first violation of a run (sticky) and answers the SCORE with a refusal. */
+function refuseRun(run: ActiveRun, f: Failure): undefined {
+  run.violation ??= f;
+  return undefined;
+}
+
+const oversized = (x: unknown): boolean => typeof x === 'string' && x.length > MAX_BRIDGE_JSON;
+
 export class ScoreInstance {
   private run: ActiveRun | undefined;
   private usable = true;
@@ -277,20 +285,18 @@ export class ScoreInstance {
   private readonly dispatch = (op: unknown, a: unknown, b: unknown): string | null | undefined => {
     const run = this.run;
     if (run === undefined) return undefined;
-    const refuse = (f: Failure): undefined => {
-      run.violation ??= f;
-      return undefined;
-    };
+    // No closures here: this runs for every bridge call, and each closure costs (tsx names every one).
     try {
       switch (op) {
         case 'begin':
           return run.begin;
         case 'forbidden': {
           const label = typeof a === 'string' && WITHHELD_LABELS.has(a) ? a : 'a withheld capability';
-          return refuse(failure('NON_DETERMINISTIC', `${label} is not available to SCOREs`));
+          return refuseRun(run, failure('NON_DETERMINISTIC', `${label} is not available to SCOREs`));
         }
         case 'late':
-          return refuse(
+          return refuseRun(
+            run,
             run.phase === 'load'
               ? failure('DEPLOY_INVALID', 'the SCORE code used the bridge while loading')
               : failure('ASYNC_RESULT', 'the SCORE used the bridge after its method returned'),
@@ -298,16 +304,15 @@ export class ScoreInstance {
       }
       const host = run.host;
       if (host === undefined)
-        return refuse(failure('DEPLOY_INVALID', 'the SCORE code used the bridge while loading'));
+        return refuseRun(run, failure('DEPLOY_INVALID', 'the SCORE code used the bridge while loading'));
       if (op === 'get' && typeof a === 'string') return host.get(a);
       if (op === 'set' && typeof a === 'string' && (b === null || typeof b === 'string')) {
         host.set(a, b);
         return null;
       }
-      const oversized = (x: unknown): boolean => typeof x === 'string' && x.length > MAX_BRIDGE_JSON;
       const json = op === 'emit' || op === 'system' || op === 'pki' || op === 'governance';
       if (json && (oversized(a) || oversized(b))) {
-        return refuse(failure('LIMIT_EXCEEDED', `the ${op} arguments are larger than the limit`));
+        return refuseRun(run, failure('LIMIT_EXCEEDED', `the ${op} arguments are larger than the limit`));
       }
       if (op === 'emit' && typeof a === 'string') {
         const [event, indexed, data] = JSON.parse(a) as [string, string[], string[]];
@@ -317,11 +322,11 @@ export class ScoreInstance {
       if (op === 'system' && typeof a === 'string' && typeof b === 'string') return host.system(a, b);
       if (op === 'pki' && typeof a === 'string' && typeof b === 'string') return host.pki(a, b);
       if (op === 'governance' && typeof a === 'string' && typeof b === 'string') return host.governance(a, b);
-      return refuse(failure('INTERNAL', 'internal error'));
+      return refuseRun(run, failure('INTERNAL', 'internal error'));
     } catch (e) {
-      if (e instanceof Refusal) return refuse(e.failure);
+      if (e instanceof Refusal) return refuseRun(run, e.failure);
       run.internal ??= e;
-      return refuse(failure('INTERNAL', 'internal error'));
+      return refuseRun(run, failure('INTERNAL', 'internal error'));
     }
   };
 }

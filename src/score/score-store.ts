@@ -61,9 +61,22 @@ export interface StateWriter extends StateReader {
 const MAX_REASON = 256;
 const MAX_VALIDATORS = 256;
 
-function read<T>(state: StateReader, key: string): T | undefined {
+/**
+ * Parsed records by their stored text, for one block's executor: the same text always parses to the same
+ * (read-only) record, so a hit is exactly what JSON.parse would return, and a changed record misses.
+ */
+export type RecordCache = Map<string, unknown>;
+
+function read<T>(state: StateReader, key: string, cache?: RecordCache): T | undefined {
   const raw = state.get(key);
-  return raw === undefined ? undefined : (JSON.parse(raw) as T);
+  if (raw === undefined) return undefined;
+  if (cache === undefined) return JSON.parse(raw) as T;
+  let parsed = cache.get(raw);
+  if (parsed === undefined) {
+    parsed = JSON.parse(raw) as unknown;
+    cache.set(raw, parsed);
+  }
+  return parsed as T;
 }
 
 function write(state: StateWriter, key: string, value: object): void {
@@ -88,13 +101,18 @@ export function deriveScoreAddress(deployer: string, txHash: Uint8Array): string
   return `cx${bytesToHex(sha3_256(input).subarray(12))}`;
 }
 
-export function readScore(state: StateReader, address: string): ScoreRecord | undefined {
-  return read<ScoreRecord>(state, scoreRecordKey(address));
+export function readScore(state: StateReader, address: string, cache?: RecordCache): ScoreRecord | undefined {
+  return read<ScoreRecord>(state, scoreRecordKey(address), cache);
 }
 
-export function readVersion(state: StateReader, address: string, version: number): VersionRecord | undefined {
+export function readVersion(
+  state: StateReader,
+  address: string,
+  version: number,
+  cache?: RecordCache,
+): VersionRecord | undefined {
   if (!Number.isSafeInteger(version) || version < 1) return undefined;
-  return read<VersionRecord>(state, versionKey(address, version));
+  return read<VersionRecord>(state, versionKey(address, version), cache);
 }
 
 export function readCode(state: StateReader, codeHash: string): string | undefined {
@@ -109,11 +127,15 @@ export function listVersions(state: StateReader, address: string): VersionRecord
   return out;
 }
 
-/** The version calls go to, or why there is none. */
-export function resolveActive(state: StateReader, address: string): VersionRecord | Failure {
-  const score = readScore(state, address);
+/** The version calls go to, or why there is none (`cache`: records parsed before, see RecordCache). */
+export function resolveActive(
+  state: StateReader,
+  address: string,
+  cache?: RecordCache,
+): VersionRecord | Failure {
+  const score = readScore(state, address, cache);
   if (score === undefined) return failure('SCORE_NOT_FOUND', `no SCORE at ${address}`);
-  if (score.active !== null) return readVersion(state, address, score.active)!;
+  if (score.active !== null) return readVersion(state, address, score.active, cache)!;
   const pending = listVersions(state, address).some((v) => v.status === 'pending');
   return pending
     ? failure('SCORE_PENDING', `the SCORE at ${address} waits for governance approval`)

@@ -9,42 +9,55 @@
  * write of any block since genesis have different roots from that block on, so a divergence cannot go unseen;
  * what the root does not give is a proof of a single key (an authenticated map is a later goal).
  */
-import { sha3_256 } from '../codec/hash.js';
-import { concatBytes } from '../codec/hex.js';
+import { hash } from 'node:crypto';
 import type { StateWrite } from '../storage/channel-storage.js';
 
 export const EMPTY_STATE_ROOT: Uint8Array = new Uint8Array(32);
 
 const WRITE_SET_FORMAT = 0x01;
 
+const utf8 = new TextEncoder();
+
 /** The write set as storage takes it (UTF-8 bytes; null deletes), sorted by key bytes. */
 export function encodeWrites(writes: Iterable<readonly [string, string | null]>): StateWrite[] {
   const out: StateWrite[] = [];
   for (const [key, value] of writes) {
-    out.push({
-      key: new Uint8Array(Buffer.from(key, 'utf8')),
-      value: value === null ? null : new Uint8Array(Buffer.from(value, 'utf8')),
-    });
+    out.push({ key: utf8.encode(key), value: value === null ? null : utf8.encode(value) });
   }
   return out.sort((a, b) => Buffer.compare(a.key, b.key));
 }
 
-function u32(n: number): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, n);
+/** `prefix` ‖ the write set encoding, written into one buffer. */
+function encodeAfter(prefix: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
+  let size = prefix.length + 5;
+  for (const w of writes) size += 5 + w.key.length + (w.value === null ? 0 : 4 + w.value.length);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out.set(prefix, 0);
+  let at = prefix.length;
+  out[at] = WRITE_SET_FORMAT;
+  view.setUint32(at + 1, writes.length);
+  at += 5;
+  for (const w of writes) {
+    view.setUint32(at, w.key.length);
+    out.set(w.key, at + 4);
+    at += 4 + w.key.length;
+    if (w.value === null) {
+      out[at++] = 0;
+    } else {
+      out[at] = 1;
+      view.setUint32(at + 1, w.value.length);
+      out.set(w.value, at + 5);
+      at += 5 + w.value.length;
+    }
+  }
   return out;
 }
 
 export function encodeWriteSet(writes: readonly StateWrite[]): Uint8Array {
-  const parts: Uint8Array[] = [Uint8Array.of(WRITE_SET_FORMAT), u32(writes.length)];
-  for (const w of writes) {
-    parts.push(u32(w.key.length), w.key);
-    if (w.value === null) parts.push(Uint8Array.of(0));
-    else parts.push(Uint8Array.of(1), u32(w.value.length), w.value);
-  }
-  return concatBytes(...parts);
+  return encodeAfter(new Uint8Array(0), writes);
 }
 
 export function chainStateRoot(parentRoot: Uint8Array, writes: readonly StateWrite[]): Uint8Array {
-  return sha3_256(concatBytes(parentRoot, encodeWriteSet(writes)));
+  return new Uint8Array(hash('sha3-256', encodeAfter(parentRoot, writes), 'buffer'));
 }
