@@ -111,6 +111,7 @@ export class ChannelRuntime {
   private committedBlock: Block;
   private readonly pending = new PendingBlocks();
   private readonly sync: BlockSync;
+  private readonly inFlight = new Map<string, Promise<ExecutedBlock>>();
   private readonly queue: ConsensusEvent[] = [];
   private draining = false;
   private timer: NodeJS.Timeout | undefined;
@@ -174,7 +175,7 @@ export class ChannelRuntime {
       committedHeight: () => this.committed.height,
       schedule: () => this.consensus.schedule,
       highQc: () => this.consensus.highQc,
-      check: (block, hash, maxTimestamp) => this.check(block, hash, maxTimestamp),
+      execute: (block, hash, maxTimestamp) => this.executeOnce(block, hash, maxTimestamp),
       deliver: async (blocks) => {
         this.enqueue({ type: 'synced', blocks });
         await this.whenIdle();
@@ -437,7 +438,7 @@ export class ChannelRuntime {
     let reason: string | undefined;
     try {
       if (p === undefined) throw new BlockRejected('WRONG_PARENT', 'block bytes unknown');
-      p.executed ??= await this.check(p.block, summary.hash, this.o.clock.nowUs() + this.limits.maxDriftUs);
+      await this.executeOnce(p.block, summary.hash, this.o.clock.nowUs() + this.limits.maxDriftUs);
       valid = true;
     } catch (e) {
       if (e instanceof BlockRejected) {
@@ -450,6 +451,38 @@ export class ChannelRuntime {
       }
     }
     this.enqueue({ type: 'executed', blockHash: summary.hash, valid, ...(reason ? { reason } : {}) });
+  }
+
+  /**
+   * Executes a block at most once, whoever asks (consensus and sync may both want it at the same moment):
+   * each block has exactly one state overlay, which its children build on and its commit moves into the base.
+   * The result is recorded in the pending set. Throws BlockRejected.
+   */
+  private executeOnce(block: Block, hash: Uint8Array, maxTimestamp: bigint): Promise<ExecutedBlock> {
+    const done = this.pending.get(hash)?.executed;
+    if (done !== undefined) return Promise.resolve(done);
+    const key = bytesToHex(hash);
+    let run = this.inFlight.get(key);
+    if (run === undefined) {
+      run = this.check(block, hash, maxTimestamp)
+        .then((executed) => {
+          const p = this.pending.get(hash);
+          if (p === undefined) {
+            this.pending.set({
+              block,
+              bytes: executed.bytes,
+              summary: executed.summary,
+              executed,
+              seenAt: Date.now(),
+            });
+            return executed;
+          }
+          return (p.executed ??= executed);
+        })
+        .finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, run);
+    }
+    return run;
   }
 
   /** Full validation and re-execution of a block; throws BlockRejected. */

@@ -42,8 +42,8 @@ export interface SyncHost {
   committedHeight(): number;
   schedule(): readonly ValidatorSetSchedule[];
   highQc(): QuorumCert;
-  /** Validates and executes a block (throws BlockRejected). */
-  check(block: Block, hash: Uint8Array, maxTimestamp: bigint): Promise<ExecutedBlock>;
+  /** Validates and executes a block once, recording it among the pending blocks (throws BlockRejected). */
+  execute(block: Block, hash: Uint8Array, maxTimestamp: bigint): Promise<ExecutedBlock>;
   /** Hands blocks to consensus as `synced` and resolves once consensus has handled them. */
   deliver(blocks: readonly { block: BlockSummary; qc: QuorumCert }[]): Promise<void>;
   isClosed(): boolean;
@@ -183,13 +183,8 @@ export class BlockSync {
       throw new Error(`the proof of height ${sb.height} does not certify the block`);
     const problem = qcProblem(proof, h.channel, validatorsAt(h.schedule(), proof.height), h.crypto);
     if (problem !== undefined) throw new Error(`height ${sb.height}: ${problem}`);
-    let p = h.pending.get(hash);
-    if (p?.executed === undefined) {
-      // Certified by a quorum: its time was checked when it was voted for.
-      const executed = await h.check(block, hash, BigInt(Number.MAX_SAFE_INTEGER));
-      p = { block, bytes: sb.blockBytes, summary: executed.summary, executed, seenAt: Date.now() };
-      h.pending.set(p);
-    }
-    return { block: p.summary, qc: proof };
+    // Certified by a quorum: its time was checked when it was voted for.
+    const executed = await h.execute(block, hash, BigInt(Number.MAX_SAFE_INTEGER));
+    return { block: executed.summary, qc: proof };
   }
 }
