@@ -74,7 +74,12 @@ interface TxOutcome {
 
 const NOTHING: TxOutcome = { events: [], validatorChanges: [] };
 
-function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx: Transaction): TxOutcome {
+function run(
+  executor: Executor,
+  state: ReturnType<BlockOverlay['beginTx']>,
+  tx: Transaction,
+  txHash: string,
+): TxOutcome {
   const deadline = executor.deadline();
   if (tx.value > 0n) {
     return {
@@ -100,7 +105,7 @@ function run(executor: Executor, state: ReturnType<BlockOverlay['beginTx']>, tx:
           method: data.method,
           ...(data.params === undefined ? {} : { params: data.params }),
           sender: tx.from,
-          txHash: `0x${bytesToHex(tx.hash)}`,
+          txHash,
           origin: 'tx',
         },
         deadline,
@@ -156,9 +161,10 @@ function attempt(
   const settled = (): boolean => ctx.blockSigner?.settle?.() ?? true;
   const apply = (tx: Transaction, txIndex: number): void => {
     const txState = state.beginTx();
+    const txHash = `0x${bytesToHex(tx.hash)}`;
     let outcome: TxOutcome;
     try {
-      outcome = run(executor, txState, tx);
+      outcome = run(executor, txState, tx, txHash);
     } catch (error) {
       outcome = { ...NOTHING, failure: failure('INTERNAL', 'internal error'), internal: error };
     }
@@ -174,7 +180,6 @@ function attempt(
     if (outcome.failure === undefined) {
       state.merge(txState);
       validatorChanges.push(...outcome.validatorChanges);
-      const txHash = `0x${bytesToHex(tx.hash)}`;
       for (const event of outcome.events) {
         if (event.scoreAddress !== ctx.certificateAuthorityAddress) continue;
         const leaf = certLogLeafData(event, ctx.height, txHash);
@@ -184,7 +189,7 @@ function attempt(
       diagnostics.push({ txIndex, error: outcome.internal });
     }
     receipts.push({
-      txHash: `0x${bytesToHex(tx.hash)}`,
+      txHash,
       blockHeight: ctx.height,
       txIndex,
       to: tx.to,

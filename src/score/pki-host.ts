@@ -81,6 +81,21 @@ function bytes(args: Record<string, unknown>, name: string): Uint8Array {
   return b;
 }
 
+/**
+ * The PEM of each block's issuer certificate, made once rather than for every certificate of the block (the
+ * signer hands out the same bytes for the whole block; they are never modified).
+ */
+const issuerPems = new WeakMap<Uint8Array, string>();
+
+function issuerPem(issuer: Uint8Array): string {
+  let pem = issuerPems.get(issuer);
+  if (pem === undefined) {
+    pem = toPem(issuer);
+    issuerPems.set(issuer, pem);
+  }
+  return pem;
+}
+
 const rejected = (e: CsrError | PkiError): string =>
   JSON.stringify({ ok: false, code: e.code, message: e.message });
 
@@ -146,7 +161,7 @@ function issue(c: PkiCallContext, args: Record<string, unknown>): string {
       ok: true,
       serial: `0x${bytesToHex(prepared.serial)}`,
       certificate: toPem(certificate),
-      chain: toPem(issuer),
+      chain: issuerPem(issuer),
       notAfter: `0x${notAfter.toString(16)}`,
     });
   } catch (e) {

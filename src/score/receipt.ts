@@ -78,10 +78,11 @@ export function receiptJson(r: Receipt): ReceiptJson {
 }
 
 export function encodeReceipt(r: Receipt): Uint8Array {
-  const json = Buffer.from(canonicalJson(receiptJson(r)), 'utf8');
-  const out = new Uint8Array(1 + json.length);
+  const json = canonicalJson(receiptJson(r));
+  // One buffer, the JSON written into it after the format byte (no intermediate copy).
+  const out = new Uint8Array(1 + Buffer.byteLength(json, 'utf8'));
   out[0] = RECEIPT_FORMAT;
-  out.set(json, 1);
+  Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(json, 1, 'utf8');
   return out;
 }
 

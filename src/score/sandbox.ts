@@ -178,14 +178,22 @@ export class ScoreInstance {
 
   invoke(request: InvokeRequest, host: CallHost, timeoutMs: number, shared?: SharedWatchdog): InvokeOutcome {
     if (!this.usable) return { ok: false, failure: failure('INTERNAL', 'internal error') };
-    const context = {
-      ...request.context,
-      height: `0x${request.context.height.toString(16)}`,
-      timestamp: `0x${request.context.timestamp.toString(16)}`,
-      txHash: request.context.txHash ?? null,
-      sender: request.context.sender ?? null,
-    };
-    const begin = JSON.stringify({ ...request, returns: request.returns ?? null, context });
+    const c = request.context;
+    // Spelled out rather than spread: this runs for every call (same fields and order as the request).
+    const begin = JSON.stringify({
+      method: request.method,
+      args: request.args,
+      returns: request.returns ?? null,
+      context: {
+        channel: c.channel,
+        address: c.address,
+        height: `0x${c.height.toString(16)}`,
+        timestamp: `0x${c.timestamp.toString(16)}`,
+        parentHash: c.parentHash,
+        txHash: c.txHash ?? null,
+        sender: c.sender ?? null,
+      },
+    });
     const run: ActiveRun = { phase: 'call', host, begin, violation: undefined, internal: undefined };
     let raw: unknown;
     try {
