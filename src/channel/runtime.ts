@@ -30,6 +30,7 @@ import type { PeerMessage, PeerTransport } from '../network/transport.js';
 import { Mempool } from '../node/mempool.js';
 import { parentCa, type ParentCa, type Random } from '../pki/block-issuer.js';
 import type { PopCheckWorker } from '../pki/pop-precheck.js';
+import { pemParams } from '../score/block-prechecks.js';
 import { commit as overlayWrites } from '../score/apply-block.js';
 import { CommittedState } from '../score/overlay.js';
 import { readValidatorChanges } from '../score/score-store.js';
@@ -276,7 +277,21 @@ export class ChannelRuntime {
   /** Admits a transaction from a client: the mempool checks it, then it is gossiped to the peers. */
   async submit(tx: Transaction, gossip = true): Promise<void> {
     await this.mempool.add(tx);
-    if (gossip) this.gossip(tx);
+    if (gossip) {
+      this.gossip(tx);
+      this.precheck([tx]);
+    }
+  }
+
+  /**
+   * Checks the proofs of possession of admitted transactions' CSRs on the worker now, before a block carries
+   * them (pop-precheck.ts `admit`): the block's execution then finds them done. Never affects results.
+   */
+  private precheck(txs: readonly Transaction[]): void {
+    if (this.o.popWorker === undefined || txs.length === 0) return;
+    this.o.popWorker.admit(pemParams(txs)).catch((e: unknown) => {
+      this.o.logger.warn({ err: String(e) }, 'admission precheck failed');
+    });
   }
 
   /** Gossip goes out in batches: one message per few milliseconds instead of one per transaction. */
@@ -674,6 +689,7 @@ export class ChannelRuntime {
   }
 
   private async admitGossip(from: ValidatorId, txs: readonly Uint8Array[]): Promise<void> {
+    const admitted: Transaction[] = [];
     for (const bytes of txs) {
       let tx: Transaction;
       try {
@@ -685,9 +701,11 @@ export class ChannelRuntime {
       }
       try {
         await this.submit(tx, false);
+        admitted.push(tx);
       } catch {
         // Duplicates, full pool, already committed: normal between honest peers.
       }
     }
+    this.precheck(admitted);
   }
 }

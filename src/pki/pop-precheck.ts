@@ -96,6 +96,8 @@ const GOOD = 2;
 const TAKEN = 4;
 
 /** The key a request's DER is found by: its bytes as a string (no hashing needed). */
+/** Requests remembered as checked at mempool admission. */
+const MAX_ADMITTED = 65_536;
 const derKey = (der: Uint8Array): string =>
   Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
 
@@ -107,6 +109,12 @@ export class PopCheckWorker implements SignatureCheckOffload {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private nextId = 0;
+  /**
+   * Requests whose proof of possession the worker found good when their transactions were admitted to the
+   * mempool (`admit`), by DER: a block that carries them starts with their slots good. Only a real verification
+   * puts a request here, so an entry is never a wrong answer; a missing one is checked again.
+   */
+  private readonly admitted = new Map<string, true>();
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
@@ -115,6 +123,23 @@ export class PopCheckWorker implements SignatureCheckOffload {
     this.worker.postMessage({ port: port2 }, [port2]);
     this.port = port1;
     this.port.unref();
+  }
+
+  /**
+   * Checks the requests among `pems` ahead of any block, as their transactions enter the mempool, and
+   * remembers the good ones (at most MAX_ADMITTED, oldest forgotten first). Resolves once they are checked.
+   */
+  async admit(pems: Iterable<string>): Promise<void> {
+    const precheck = this.start(pems);
+    await precheck.settled();
+    for (const key of precheck.goodKeys()) {
+      this.admitted.delete(key);
+      this.admitted.set(key, true);
+    }
+    for (const key of this.admitted.keys()) {
+      if (this.admitted.size <= MAX_ADMITTED) break;
+      this.admitted.delete(key);
+    }
   }
 
   /** Starts checking the requests among `pems` (anything else is skipped) for one block. */
@@ -133,13 +158,20 @@ export class PopCheckWorker implements SignatureCheckOffload {
     }
     const slots = new Int32Array(new SharedArrayBuffer(4 * Math.max(checks.length, 1)));
     const index = new Map<string, number>();
-    for (let from = 0; from < checks.length; from += CHUNK) {
-      const chunk = checks.slice(from, from + CHUNK);
+    // Requests found good at admission start good; the others go to the worker.
+    const pending: { der: Uint8Array; check: (typeof checks)[number]['check']; slot: number }[] = [];
+    checks.forEach(({ der, check }, slot) => {
+      const key = derKey(der);
+      index.set(key, slot);
+      if (this.admitted.has(key)) Atomics.store(slots, slot, GOOD);
+      else pending.push({ der, check, slot });
+    });
+    for (let from = 0; from < pending.length; from += CHUNK) {
+      const chunk = pending.slice(from, from + CHUNK);
       const meta: (string | number)[] = [];
       let size = 0;
-      chunk.forEach(({ der, check: c }, k) => {
-        index.set(derKey(der), from + k);
-        meta.push(from + k, c.crv, c.hash, c.x, c.y, c.info.length, c.signature.length);
+      chunk.forEach(({ slot, check: c }) => {
+        meta.push(slot, c.crv, c.hash, c.x, c.y, c.info.length, c.signature.length);
         size += c.info.length + c.signature.length;
       });
       const packed = new Uint8Array(size);
@@ -184,6 +216,11 @@ export class PopPrecheck implements PopChecked {
       if (!open) return;
       await new Promise((r) => setTimeout(r, 1));
     }
+  }
+
+  /** The requests found good so far (DER keys). */
+  goodKeys(): string[] {
+    return [...this.index].filter(([, i]) => Atomics.load(this.slots, i) === GOOD).map(([key]) => key);
   }
 
   popVerified(der: Uint8Array): boolean {

@@ -44,3 +44,22 @@ test('a precheck started for one block knows nothing of another block’s reques
   assert.equal(first.popVerified(csrDerFromPem(b)), false);
   assert.equal(second.popVerified(csrDerFromPem(b)), true);
 });
+
+test('requests checked at mempool admission start good in a later block; bad ones are not remembered', async () => {
+  const good = makeCsr(keyPair('P-256'), { subject: '' });
+  const badPop = makeCsr(keyPair('P-256'), { subject: '', signWith: keyPair('P-256').privateKey });
+  const later = makeCsr(keyPair('P-256'), { subject: '' });
+  await worker.admit([good, badPop]);
+  const block = worker.start([good, badPop, later]);
+  // Good from the start (set synchronously by start), whatever the worker has reached of this block yet.
+  assert.ok(block.goodKeys().length >= 1);
+  assert.equal(block.popVerified(csrDerFromPem(good)), true);
+  await block.settled();
+  assert.equal(block.popVerified(csrDerFromPem(badPop)), false, 'checked inline again');
+  for (const pem of [good, badPop, later]) {
+    assert.deepEqual(
+      outcome(() => parseCsr(pem, block)),
+      outcome(() => parseCsr(pem)),
+    );
+  }
+});
