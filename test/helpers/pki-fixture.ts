@@ -5,7 +5,7 @@
 import { generateKeyPairSync, sign, createPublicKey, type KeyObject } from 'node:crypto';
 import { createRoot, issueValidatorCa, type IssuedCa } from '../../src/pki/ceremony.js';
 import { explicit, oid, seq, smallInt, bits, NULL, set, utf8 } from '../../src/pki/der.js';
-import { parentCa, type Random } from '../../src/pki/block-issuer.js';
+import { parentCa, ProposerBlockIssuer, type Random } from '../../src/pki/block-issuer.js';
 import type { BlockProfile } from '../../src/pki/tbs.js';
 import { toPem } from '../../src/pki/tbs.js';
 import { SeededRandom } from './seeded-random.js';
@@ -95,4 +95,28 @@ export function makeCsr(
       ? sign(null, info, signer)
       : sign(hash, info, { key: signer, dsaEncoding: 'der' });
   return toPem(seq(info, alg, bits(new Uint8Array(sig))), 'CERTIFICATE REQUEST');
+}
+
+/** The block profile of an execution context (the fields a BlockContext shares with it). */
+export function profileOf(ctx: {
+  readonly channel: string;
+  readonly height: number;
+  readonly parentHash: Uint8Array;
+  readonly timestamp: bigint;
+}): BlockProfile {
+  return profile({
+    channel: ctx.channel,
+    height: BigInt(ctx.height),
+    parentHash: ctx.parentHash,
+    blockTimeUs: ctx.timestamp,
+  });
+}
+
+/** A proposer's block issuer under the test hierarchy's Validator CA, with seeded randomness. */
+export function testProposer(p: BlockProfile, seed: number): ProposerBlockIssuer {
+  return new ProposerBlockIssuer(p, {
+    validatorCa: validatorParent(),
+    validatorCaKey: hierarchy().validatorCa.privateKey,
+    random: seededRandom(seed),
+  });
 }

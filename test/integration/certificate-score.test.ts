@@ -15,7 +15,7 @@ import type { Receipt } from '../../src/score/receipt.js';
 import type { Transaction } from '../../src/ledger/transaction.js';
 import type { IconValue } from '../../src/codec/icon-serialize.js';
 import {
-  ProposerBlockIssuer,
+  type ProposerBlockIssuer,
   ValidatingBlockIssuer,
   type IssuanceRecord,
 } from '../../src/pki/block-issuer.js';
@@ -27,9 +27,9 @@ import {
   hierarchy,
   keyPair,
   makeCsr,
-  profile,
-  seededRandom,
   validatorParent,
+  profileOf,
+  testProposer,
 } from '../helpers/pki-fixture.js';
 
 const CA = `cx${'00'.repeat(19)}03`;
@@ -77,21 +77,10 @@ function ctxFor(height: number, over: Partial<BlockContext> = {}): BlockContext 
   });
 }
 
-function profileFor(ctx: BlockContext) {
-  return profile({
-    channel: ctx.channel,
-    height: BigInt(ctx.height),
-    parentHash: ctx.parentHash,
-    blockTimeUs: ctx.timestamp,
-  });
-}
+const profileFor = profileOf;
 
 function proposerFor(ctx: BlockContext, s = seed++): ProposerBlockIssuer {
-  return new ProposerBlockIssuer(profileFor(ctx), {
-    validatorCa: validatorParent(),
-    validatorCaKey: hierarchy().validatorCa.privateKey,
-    random: seededRandom(s),
-  });
+  return testProposer(profileFor(ctx), s);
 }
 
 function validate(txs: Transaction[], record: IssuanceRecord | undefined): ApplyResult {

@@ -13,11 +13,7 @@ import type { CommittedState } from '../../src/score/overlay.js';
 import { call as icxCall } from '../../src/score/query.js';
 import type { Transaction } from '../../src/ledger/transaction.js';
 import type { IconValue } from '../../src/codec/icon-serialize.js';
-import {
-  ProposerBlockIssuer,
-  ValidatingBlockIssuer,
-  type IssuanceRecord,
-} from '../../src/pki/block-issuer.js';
+import { ValidatingBlockIssuer, type IssuanceRecord } from '../../src/pki/block-issuer.js';
 import { verifyChain } from '../../src/pki/chain.js';
 import { account, callTx, contractGenesis, ctxAt, failureOf, GOVERNANCE } from '../helpers/score-chain.js';
 import { p256Spki } from '../helpers/genesis-fixture.js';
@@ -26,9 +22,9 @@ import {
   hierarchy,
   keyPair,
   makeCsr,
-  profile,
-  seededRandom,
   validatorParent,
+  profileOf,
+  testProposer,
 } from '../helpers/pki-fixture.js';
 
 const CA = `cx${'00'.repeat(19)}03`;
@@ -54,21 +50,11 @@ const ctxFor = (height: number): BlockContext =>
     timestamp: BLOCK_TIME_US + BigInt(height) * 1_000_000n,
     certificateAuthorityAddress: CA,
   });
-const profileFor = (ctx: BlockContext) =>
-  profile({
-    channel: ctx.channel,
-    height: BigInt(ctx.height),
-    parentHash: ctx.parentHash,
-    blockTimeUs: ctx.timestamp,
-  });
+const profileFor = profileOf;
 
 function propose(txs: Transaction[]): { result: ApplyResult; record: IssuanceRecord | undefined } {
   const ctx = ctxFor(state.height + 1);
-  const signer = new ProposerBlockIssuer(profileFor(ctx), {
-    validatorCa: validatorParent(),
-    validatorCaKey: hierarchy().validatorCa.privateKey,
-    random: seededRandom(seed++),
-  });
+  const signer = testProposer(profileFor(ctx), seed++);
   const result = applyBlock(state, { transactions: txs }, { ...ctx, blockSigner: signer });
   return { result, record: signer.finish() };
 }

@@ -23,6 +23,7 @@ import {
   profile,
   seededRandom,
   validatorParent,
+  testProposer,
 } from '../helpers/pki-fixture.js';
 
 const PERSONAL = 'Hong Gildong 800101-1234567';
@@ -50,12 +51,7 @@ function runBlock(signer: BlockSigner, o: { flip?: number } = {}): Uint8Array[] 
   return out;
 }
 
-const proposer = (p: BlockProfile = profile(), seed = 1): ProposerBlockIssuer =>
-  new ProposerBlockIssuer(p, {
-    validatorCa: validatorParent(),
-    validatorCaKey: hierarchy().validatorCa.privateKey,
-    random: seededRandom(seed),
-  });
+const proposer = (p: BlockProfile = profile(), seed = 1): ProposerBlockIssuer => testProposer(p, seed);
 const validator = (record: IssuanceRecord | undefined, p: BlockProfile = profile()): ValidatingBlockIssuer =>
   new ValidatingBlockIssuer(p, record, { validatorCa: validatorParent() });
 

@@ -19,9 +19,10 @@ import {
   BLOCK_TIME_US,
   hierarchy,
   keyPair,
-  profile,
   seededRandom,
   validatorParent,
+  profileOf,
+  testProposer,
 } from '../helpers/pki-fixture.js';
 
 const PROBE = `cx${'00'.repeat(19)}08`;
@@ -59,17 +60,8 @@ function block() {
     timestamp: BLOCK_TIME_US + BigInt(chain.height + 1) * 1_000_000n,
     certificateAuthorityAddress: PROBE,
   });
-  const p = profile({
-    channel: ctx.channel,
-    height: BigInt(ctx.height),
-    parentHash: ctx.parentHash,
-    blockTimeUs: ctx.timestamp,
-  });
-  const proposer = new ProposerBlockIssuer(p, {
-    validatorCa: validatorParent(),
-    validatorCaKey: hierarchy().validatorCa.privateKey,
-    random: seededRandom(11),
-  });
+  const p = profileOf(ctx);
+  const proposer = testProposer(p, 11);
   const proposed = applyBlock(chain.view(), { transactions: txs }, { ...ctx, blockSigner: proposer });
   assert.ok(proposed.receipts.every((r) => r.status === 1));
   return { txs, ctx, p, record: proposed.issuance!, proposed };

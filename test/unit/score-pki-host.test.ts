@@ -18,6 +18,8 @@ import {
   profile,
   seededRandom,
   validatorParent,
+  profileOf,
+  testProposer,
 } from '../helpers/pki-fixture.js';
 
 const PROBE = `cx${'00'.repeat(19)}07`;
@@ -104,17 +106,8 @@ describe('pki and governance bridge operations', () => {
     });
     const txs = [callTx(admin, PROBE, 'caught', { args })];
     const ctx = ctxAt(chain.height + 1, over());
-    const p = profile({
-      channel: ctx.channel,
-      height: BigInt(ctx.height),
-      parentHash: ctx.parentHash,
-      blockTimeUs: ctx.timestamp,
-    });
-    const proposer = new ProposerBlockIssuer(p, {
-      validatorCa: validatorParent(),
-      validatorCaKey: hierarchy().validatorCa.privateKey,
-      random: seededRandom(7),
-    });
+    const p = profileOf(ctx);
+    const proposer = testProposer(p, 7);
     const proposed = applyBlock(chain.view(), { transactions: txs }, { ...ctx, blockSigner: proposer });
     assert.equal(proposed.receipts[0]!.status, 1, JSON.stringify(proposed.receipts[0]!.failure));
     const record = proposer.finish()!;
